@@ -1,0 +1,85 @@
+"""The array module, the default float dtype and the one seeded random Generator.
+
+Everything random in neuropil (weight initialization, dropout masks, shuffling) draws from
+``rng()``, so ``set_seed`` alone makes a run repeatable.
+
+>>> import neuropil as npl
+>>> npl.set_seed(0); a = npl.backend.rng().random()
+>>> npl.set_seed(0); a == npl.backend.rng().random()
+True
+"""
+
+import numpy as np
+
+from neuropil.errors import ConfigError
+
+xp = np  # the array module; CuPy may stand here one day
+
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+_floatx = "float32"
+_rng = np.random.default_rng()
+
+
+def floatx():
+    """The default float dtype name for new tensors and weights (``"float32"`` unless changed)."""
+    return _floatx
+
+
+def set_floatx(name):
+    """Set the default float dtype: one of ``"float16"``, ``"float32"``, ``"float64"``.
+
+    >>> import neuropil as npl
+    >>> npl.backend.set_floatx("float64"); npl.backend.floatx()
+    'float64'
+    >>> npl.backend.set_floatx("float32")
+    """
+    global _floatx
+    name = np.dtype(name).name if not isinstance(name, str) else name
+    if name not in _FLOAT_DTYPES:
+        raise ConfigError(f"set_floatx expects one of {_FLOAT_DTYPES}. Received: {name!r}")
+    _floatx = name
+
+
+def set_seed(seed):
+    """Seed the generator behind initialization, dropout and shuffling.
+
+    >>> import neuropil as npl
+    >>> npl.set_seed(42)
+    """
+    global _rng
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ConfigError(f"set_seed expects a non-negative integer or None. Received: {seed!r}")
+    _rng = np.random.default_rng(seed)
+
+
+def rng():
+    """The current ``numpy.random.Generator`` (replaced by every ``set_seed``)."""
+    return _rng
+
+
+class using_rng:  # noqa: N801 - used like a function: ``with using_rng(g): ...``
+    """Temporarily make ``generator`` the one ``rng()`` returns.
+
+    The training loop gives each epoch its own generator derived from the model's training seed
+    and the epoch number, so a run resumed at epoch k draws the same shuffles and dropout masks
+    as an uninterrupted one.
+
+    >>> import numpy as np, neuropil as npl
+    >>> with npl.backend.using_rng(np.random.default_rng(7)):
+    ...     a = npl.backend.rng().random()
+    >>> a == np.random.default_rng(7).random()
+    True
+    """
+
+    def __init__(self, generator):
+        self._generator = generator
+
+    def __enter__(self):
+        global _rng
+        self._previous, _rng = _rng, self._generator
+        return self._generator
+
+    def __exit__(self, *exc):
+        global _rng
+        _rng = self._previous
+        return False
