@@ -7,13 +7,26 @@
 (2, 3)
 """
 
-from neuropil import functional
+from neuropil import (
+    activations,
+    callbacks,
+    errors,
+    functional,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    schedules,
+)
 from neuropil.backend import floatx, set_floatx, set_seed
 from neuropil.tensor import Tensor, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "no_grad", "is_grad_enabled", "set_seed", "floatx", "set_floatx", "functional",
-    "__version__",
+    "Tensor", "no_grad", "is_grad_enabled", "set_seed", "floatx", "set_floatx", "activations",
+    "callbacks", "errors", "functional", "initializers", "layers", "losses", "metrics", "models",
+    "optimizers", "schedules", "__version__",
 ]  # fmt: skip

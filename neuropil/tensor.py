@@ -186,16 +186,20 @@ def _accumulate_leaf(leaf, g):
 
 def _reverse_topological_order(root):
     """Interior nodes reachable from ``root``, each after every node that consumes it."""
-    order, visited, stack = [], {id(root)}, [(root, False)]
+    # A node is marked when it is expanded, not when pushed: a node reached again through a
+    # later sibling must still be finished only after all of its consumers.
+    order, visited, stack = [], set(), [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         stack.append((node, True))
         for parent in node._parents:
             if parent._backward is not None and id(parent) not in visited:
-                visited.add(id(parent))
                 stack.append((parent, False))
     order.reverse()
     return order

@@ -41,8 +41,9 @@ def check_gradients(fn, *arrays, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, wrt=Non
             down = _weighted(fn(*[npl.Tensor(a, dtype="float64") for a in arrays]), weights)
             arrays[i][idx] = saved
             numeric[idx] = (up - down) / (2 * eps)
-        np.testing.assert_allclose(analytic, numeric, atol=atol, rtol=rtol,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(
+            analytic, numeric, atol=atol, rtol=rtol, err_msg=f"gradient of input {i}"
+        )
 
 
 def compare_with_torch(fn, torch_fn, *arrays, atol=1e-5, rtol=1e-5, dtype="float32", seed=1):
@@ -56,13 +57,15 @@ def compare_with_torch(fn, torch_fn, *arrays, atol=1e-5, rtol=1e-5, dtype="float
     ours = [npl.Tensor(a, requires_grad=True, dtype=dtype) for a in arrays]
     theirs = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
     out, ref = fn(*ours), torch_fn(*theirs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=atol, rtol=rtol,
-                               err_msg="forward")
+    np.testing.assert_allclose(
+        out.data, ref.detach().numpy(), atol=atol, rtol=rtol, err_msg="forward"
+    )
     upstream = np.random.default_rng(seed).standard_normal(out.shape).astype(dtype)
     out.backward(upstream)
     ref.backward(torch.tensor(upstream))
     for i, (a, b) in enumerate(zip(ours, theirs)):
         if b.grad is None:
             continue
-        np.testing.assert_allclose(a.grad, b.grad.numpy(), atol=atol, rtol=rtol,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(
+            a.grad, b.grad.numpy(), atol=atol, rtol=rtol, err_msg=f"gradient of input {i}"
+        )

@@ -1,3 +1,63 @@
-"""Placeholder: filled in by its owner."""
+"""Inverted dropout: random zeroing in training, the identity at inference.
 
-__all__ = []
+>>> import numpy as np, neuropil as npl, neuropil.functional as F
+>>> x = npl.Tensor(np.ones((2, 4)))
+>>> F.dropout(x, 0.5, training=False) is x
+True
+"""
+
+import numbers
+
+import numpy as np
+
+from neuropil import backend
+from neuropil.errors import ConfigError, ShapeError
+from neuropil.tensor import make
+
+__all__ = ["dropout"]
+
+
+def _noise_shape(noise_shape, x):
+    """Keras semantics: one entry per axis of x, None meaning "same as x"; 1 shares the mask."""
+    if noise_shape is None:
+        return x.shape
+    noise_shape = tuple(noise_shape)
+    shape = tuple(n if s is None else s for s, n in zip(noise_shape, x.shape, strict=False))
+    if len(noise_shape) != x.ndim or any(
+        isinstance(s, bool) or not isinstance(s, numbers.Integral) or s not in (1, n)
+        for s, n in zip(shape, x.shape, strict=True)
+    ):
+        raise ShapeError(
+            f"dropout expects noise_shape to have one entry per input axis, each None, 1 or "
+            f"the input's size, for an input of shape {x.shape}. Received: {noise_shape}"
+        )
+    return tuple(int(s) for s in shape)
+
+
+def dropout(x, rate, training=True, noise_shape=None):
+    """Zero each unit with probability ``rate`` and scale the kept ones by 1 / (1 - rate).
+
+    The scaling keeps the expected value of every unit, so at inference (``training=False``)
+    and for ``rate == 0`` dropout is the identity and returns ``x`` itself. ``rate`` must lie
+    in [0, 1). ``noise_shape`` (Keras semantics) is the shape of the random mask, broadcast
+    against ``x``: e.g. ``(batch, 1, 1, channels)`` drops whole feature maps. The mask is drawn
+    from ``neuropil.backend.rng()`` in ``x``'s dtype, so ``npl.set_seed`` repeats it.
+
+    out = x * mask with mask = keep / (1 - rate);  dx = g * mask.
+
+    >>> import numpy as np, neuropil as npl
+    >>> npl.set_seed(0)
+    >>> y = dropout(npl.Tensor(np.ones(6)), 0.5)
+    >>> sorted(set(y.data.tolist()))  # dropped units are 0, kept ones scaled by 2
+    [0.0, 2.0]
+    """
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+        raise ConfigError(f"dropout expects rate to be a number in [0, 1). Received: {rate!r}")
+    shape = _noise_shape(noise_shape, x)
+    if not training or rate == 0:
+        return x
+    # Generator.random draws float32 or float64 directly; other dtypes go through float32.
+    draw_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float32
+    keep = backend.rng().random(shape, dtype=draw_dtype) >= rate
+    mask = keep.astype(x.dtype) * np.asarray(1 / (1 - rate), dtype=x.dtype)
+    return make(x.data * mask, (x,), lambda g: (g * mask,))

@@ -112,6 +112,8 @@ def abs(a):  # noqa: A001 - mirrors numpy.abs
 
 def clip(a, low, high):
     """Clamp to [low, high];  da = g where low <= a <= high, else 0 (PyTorch's convention)."""
+    low = None if low is None else np.asarray(low, dtype=a.dtype)
+    high = None if high is None else np.asarray(high, dtype=a.dtype)
     out = np.clip(a.data, low, high)
 
     def backward(g):

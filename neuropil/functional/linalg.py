@@ -8,11 +8,13 @@ array([[3.5]], dtype=float32)
 
 import numpy as np
 
+from neuropil.functional.elementwise import _pair
 from neuropil.tensor import make, unbroadcast
 
 
 def matmul(a, b):
     """a @ b (batched like ``numpy.matmul``);  da = g @ b^T, db = a^T @ g."""
+    a, b = _pair(a, b)
     if a.ndim == 1 or b.ndim == 1:
         return _matmul_vector(a, b)
 
@@ -31,8 +33,10 @@ def _matmul_vector(a, b):
     a2 = reshape(a, (1, -1)) if a.ndim == 1 else a
     b2 = reshape(b, (-1, 1)) if b.ndim == 1 else b
     out = matmul(a2, b2)
-    shape = out.shape[:-2] + ((out.shape[-2],) if a.ndim > 1 else ()) + (
-        (out.shape[-1],) if b.ndim > 1 else ()
+    shape = (
+        out.shape[:-2]
+        + ((out.shape[-2],) if a.ndim > 1 else ())
+        + ((out.shape[-1],) if b.ndim > 1 else ())
     )
     return reshape(out, shape)
 
@@ -56,5 +60,3 @@ def linear(x, kernel, bias=None):
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
     return make(out, parents, backward)
-
-

@@ -68,7 +68,7 @@ def _extreme(a, axis, keepdims, reduce):
 
     def backward(g):
         hits = a.data == kept
-        count = hits.sum(axis=axes, keepdims=True)
+        count = hits.sum(axis=axes, keepdims=True).astype(g.dtype)
         return (_expand(g, a.shape, axes) * hits / count,)
 
     out = kept if keepdims else kept.reshape([n for i, n in enumerate(a.shape) if i not in axes])

@@ -25,7 +25,7 @@ def flatten(a, start_axis=1):
 
 def transpose(a, axes=None):
     """Permute axes (reverse them by default);  da = g permuted back."""
-    inverse = None if axes is None else tuple(np.argsort(axes))
+    inverse = None if axes is None else tuple(np.argsort([ax % a.ndim for ax in axes]))
     return make(a.data.transpose(axes), (a,), lambda g: (g.transpose(inverse),))
 
 

@@ -1,0 +1,10 @@
+"""Datasets for the course's case studies.
+
+>>> from neuropil import datasets
+>>> callable(datasets.churn_preprocess)
+True
+"""
+
+from neuropil.datasets.churn import churn_preprocess, load_churn
+
+__all__ = ["load_churn", "churn_preprocess"]

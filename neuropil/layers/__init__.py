@@ -1,0 +1,49 @@
+"""Layers, Keras-style: build from an input shape, ``call(x, training)``, weights and configs.
+
+>>> from neuropil.layers import Dense, deserialize, serialize
+>>> layer = deserialize(serialize(Dense(3, activation="relu", name="d")))
+>>> layer.units, layer.name
+(3, 'd')
+"""
+
+from neuropil.errors import ConfigError, unknown_name
+from neuropil.layers.activation import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax
+from neuropil.layers.base import Layer
+from neuropil.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+from neuropil.layers.normalization import BatchNormalization
+
+_BUILTIN = {
+    cls.__name__: cls
+    for cls in (
+        InputLayer, Dense, Activation, Dropout, Flatten, Reshape, ReLU, LeakyReLU, PReLU, ELU,
+        Softmax, Maxout, BatchNormalization,
+    )
+}  # fmt: skip
+
+
+def register(cls):
+    """Make a built-in layer class loadable from model files (no code is ever imported)."""
+    _BUILTIN[cls.__name__] = cls
+    return cls
+
+
+def serialize(layer):
+    """``{"class_name", "config"}`` of a built-in layer."""
+    if _BUILTIN.get(type(layer).__name__) is not type(layer):
+        raise ConfigError(
+            f"Only neuropil's own layers can be saved. Received: {type(layer).__name__}"
+        )
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(spec):
+    """A new layer from ``{"class_name", "config"}``; only registered classes are allowed."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
+        raise ConfigError(f"A layer spec is a dict with class_name and config. Received: {spec!r}")
+    cls = _BUILTIN.get(spec.get("class_name"))
+    if cls is None:
+        raise unknown_name("layer class", spec.get("class_name"), _BUILTIN)
+    return cls.from_config(dict(spec.get("config", {})))
+
+
+__all__ = [*_BUILTIN, "Input", "Layer", "register", "serialize", "deserialize"]

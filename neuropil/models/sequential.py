@@ -1,0 +1,228 @@
+"""Sequential: a stack of layers, each feeding the next.
+
+>>> import numpy as np, neuropil as npl
+>>> from neuropil.models import Sequential
+>>> from neuropil.layers import Input, Dense
+>>> model = Sequential([Input((11,)), Dense(7, activation="relu"), Dense(1, activation="sigmoid")])
+>>> model.count_params(), model.output_shape
+(92, (1,))
+>>> model.get_layer(index=0) is model.layers[0]
+True
+"""
+
+import numpy as np
+
+from neuropil import backend
+from neuropil.errors import ConfigError, ShapeError
+from neuropil.layers import InputLayer, Layer, deserialize, serialize
+from neuropil.layers.base import as_shape, describe_shape, unique_name
+from neuropil.models.summary import summary_table
+from neuropil.models.training import TrainingMixin
+from neuropil.tensor import Tensor
+
+
+class Sequential(TrainingMixin):
+    """A linear stack of layers with Keras's ``compile``/``fit``/``evaluate``/``predict``."""
+
+    def __init__(self, layers=None, name=None):
+        self.name = name or unique_name("sequential")
+        self.layers = []
+        self.input_shape = None
+        self.output_shape = None
+        self.built = False
+        self.dtype = backend.floatx()
+        self.compiled = False
+        self.optimizer = self.loss = None
+        self.compiled_metrics = None
+        self._metric_specs = []
+        self.stop_training = False
+        self.history = None
+        self.epochs_trained = 0
+        self._train_seed = None
+        for layer in layers or ():
+            self.add(layer)
+
+    # -- structure -------------------------------------------------------------------------
+    def add(self, layer):
+        """Append a layer; with a known input shape it is built at once, so errors show here."""
+        if isinstance(layer, InputLayer):
+            if self.layers or self.input_shape is not None:
+                raise ConfigError(
+                    f"Input must come first in Sequential '{self.name}'. "
+                    f"Received: an Input after {len(self.layers)} layers"
+                )
+            self.input_shape = layer.shape
+            self.dtype = layer.dtype
+            return
+        if not isinstance(layer, Layer):
+            raise ConfigError(
+                f"Sequential '{self.name}' takes neuropil layers. Received: {type(layer).__name__}"
+            )
+        if any(other.name == layer.name for other in self.layers):
+            raise ConfigError(
+                f"Sequential '{self.name}' already has a layer named '{layer.name}'; names must be "
+                f"unique. Received: a second layer named '{layer.name}'"
+            )
+        if not self.layers and self.input_shape is None and layer.declared_input_shape:
+            self.input_shape = layer.declared_input_shape
+        if self.input_shape is not None:
+            shape = self.output_shape if self.layers else self.input_shape
+            self.output_shape = layer.build_for(shape)  # raises before the layer is added
+            self.built = True
+        self.layers.append(layer)
+
+    def build(self, input_shape=None):
+        """Build every layer for inputs of ``input_shape`` (with or without the batch axis)."""
+        if input_shape is not None and len(input_shape) > 0 and input_shape[0] is None:
+            input_shape = input_shape[1:]
+        shape = as_shape(input_shape, "input_shape", self.name) or self.input_shape
+        if shape is None:
+            raise ConfigError(
+                f"Sequential '{self.name}' needs an input shape to build: add an Input layer or "
+                "call build((None, features)). Received: input_shape=None"
+            )
+        if not self.layers:
+            raise ConfigError(f"Sequential '{self.name}' has no layers to build. Received: []")
+        if self.built and shape != self.input_shape:
+            raise ShapeError(
+                f"Sequential '{self.name}' was built for inputs of shape "
+                f"{describe_shape(self.input_shape)}. Received: {describe_shape(shape)}"
+            )
+        self.input_shape = shape
+        for layer in self.layers:
+            shape = layer.build_for(shape)
+        self.output_shape = shape
+        self.built = True
+
+    def check_input_shape(self, shape, argument="x"):
+        if tuple(shape[1:]) != self.input_shape:
+            hint = ""
+            if len(shape) > 2 and len(self.input_shape) == 1:
+                hint = " Flatten the inputs or add a Flatten layer first."
+            raise ShapeError(
+                f"Sequential '{self.name}' expects {argument} of shape "
+                f"{describe_shape(self.input_shape)}.{hint} Received: {tuple(shape)}"
+            )
+
+    def get_layer(self, name=None, index=None):
+        """A layer by ``name`` or by ``index`` (as in ``model.layers``)."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ConfigError(
+                    f"Sequential '{self.name}' has {len(self.layers)} layers. "
+                    f"Received: index={index}"
+                )
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ConfigError(
+            f"No layer named {name!r} in '{self.name}'. Layers: "
+            f"{', '.join(l.name for l in self.layers)}. Received: {name!r}"
+        )
+
+    def __getitem__(self, key):
+        """``model[0]`` or ``model["dense_1"]``."""
+        return self.get_layer(name=key) if isinstance(key, str) else self.get_layer(index=key)
+
+    def __len__(self):
+        return len(self.layers)
+
+    # -- running ---------------------------------------------------------------------------
+    def call(self, x, training=False):
+        for layer in self.layers:
+            x = layer(x, training)
+        return x
+
+    def __call__(self, x, training=False):
+        """Forward pass on a Tensor or array, recording the tape for custom training loops."""
+        if not isinstance(x, Tensor):
+            x = Tensor(x, dtype=self.dtype)
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        else:
+            self.check_input_shape(x.shape)
+        return self.call(x, training)
+
+    # -- weights ---------------------------------------------------------------------------
+    @property
+    def weights(self):
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        return [w for layer in self.layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    def get_weights(self):
+        """Copies of all weights, layer by layer (kernel, bias, then any state)."""
+        return [w.data.copy() for w in self.weights]
+
+    def set_weights(self, arrays):
+        """Replace all weights (checked in full before anything is written)."""
+        arrays = list(arrays)
+        weights = self.weights
+        if len(arrays) != len(weights):
+            raise ShapeError(
+                f"Sequential '{self.name}' has {len(weights)} weight arrays. "
+                f"Received: {len(arrays)} arrays"
+            )
+        for w, a in zip(weights, arrays):
+            if np.shape(a) != w.shape:
+                raise ShapeError(
+                    f"Weight '{w.name}' has shape {w.shape}. Received: an array of shape "
+                    f"{np.shape(a)}"
+                )
+        for w, a in zip(weights, arrays):
+            w.data[...] = a
+
+    def count_params(self):
+        return sum(layer.count_params() for layer in self.layers)
+
+    def summary(self, print_fn=None):
+        """Print the layers with output shapes and parameter counts, and the totals."""
+        text = summary_table(self)
+        (print_fn or print)(text)
+
+    # -- configs and files -----------------------------------------------------------------
+    def get_config(self):
+        return {
+            "name": self.name,
+            "input_shape": None if self.input_shape is None else list(self.input_shape),
+            "dtype": self.dtype,
+            "layers": [serialize(layer) for layer in self.layers],
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        model = cls(name=config.get("name"))
+        model.dtype = config.get("dtype", model.dtype)
+        if config.get("input_shape") is not None:
+            model.input_shape = tuple(config["input_shape"])
+        for spec in config.get("layers", []):
+            model.add(deserialize(spec))
+        return model
+
+    def save(self, filepath):
+        """Save architecture, weights and optimizer state to one ``.npil`` file (atomic)."""
+        from neuropil.saving import save_model
+
+        save_model(self, filepath)
+
+    def save_weights(self, filepath):
+        """Save only the weights to a ``.npz`` file (atomic)."""
+        from neuropil.saving import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath):
+        """Load weights saved by ``save_weights`` (shapes checked before anything changes)."""
+        from neuropil.saving import load_weights
+
+        load_weights(self, filepath)
+
+    def __repr__(self):
+        return f"<Sequential name={self.name!r} layers={len(self.layers)} built={self.built}>"

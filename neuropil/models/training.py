@@ -1,0 +1,272 @@
+"""compile, fit, evaluate and predict: the Keras training loop on top of the Tensor engine.
+
+A training step is: forward with ``training=True``, the loss, ``zero_grad``, ``backward``, one
+optimizer step, then the metrics on the batch's outputs. ``evaluate`` and ``predict`` run under
+``no_grad`` so they build no tape. Each epoch draws its shuffle and dropout masks from a generator
+seeded by the model's training seed and the epoch number, so a run saved after epoch k and resumed
+with ``initial_epoch=k`` continues exactly like an uninterrupted one.
+"""
+
+import math
+
+import numpy as np
+
+from neuropil import backend
+from neuropil import losses as losses_module
+from neuropil import metrics as metrics_module
+from neuropil import optimizers as optimizers_module
+from neuropil.callbacks import CallbackList, TerminateOnNaN
+from neuropil.errors import ConfigError, InvalidValueError, NotReadyError
+from neuropil.models import data as D
+from neuropil.tensor import Tensor, no_grad
+
+
+class TrainingMixin:
+    """Keras's training API for a model with ``layers``, ``call`` and ``trainable_weights``."""
+
+    # -- compile ---------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer, loss and metrics (names or objects, as in Keras).
+
+        >>> import neuropil as npl
+        >>> from neuropil.models import Sequential
+        >>> from neuropil.layers import Input, Dense
+        >>> model = Sequential([Input((2,)), Dense(1, activation="sigmoid")])
+        >>> model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        """
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            metrics = [metrics]
+        resolved_optimizer = optimizers_module.get(optimizer)
+        resolved_loss = None if loss is None else losses_module.get(loss)
+        self.optimizer, self.loss = resolved_optimizer, resolved_loss
+        self._metric_specs = list(metrics or [])
+        self.compiled_metrics = None  # resolved once the output shape is known
+        self.compiled = True
+        if self.built:
+            self._prepare_training()
+
+    def _prepare_training(self):
+        if self.compiled_metrics is None:
+            loss_name = getattr(self.loss, "name", None)
+            from_logits = bool(getattr(self.loss, "from_logits", False))
+            self.compiled_metrics = [
+                metrics_module.get(
+                    m, loss_name=loss_name, from_logits=from_logits,
+                    output_shape=(None, *self.output_shape),
+                )
+                for m in self._metric_specs
+            ]  # fmt: skip
+        if getattr(self.optimizer, "_built_for", None) is not self:
+            self.optimizer.build(self.trainable_weights)
+            self.optimizer._built_for = self
+
+    def _require(self, what):
+        if not getattr(self, "compiled", False) or self.loss is None:
+            state = "compiled without a loss" if self.compiled else "not compiled"
+            raise NotReadyError(
+                f"Call compile(optimizer=..., loss=...) before {what}(). "
+                f"Received: a model that is {state}"
+            )
+
+    # -- data ------------------------------------------------------------------------------
+    def _inputs(self, x, argument="x"):
+        x = D.as_inputs(x, argument, self.dtype)
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        else:
+            self.check_input_shape(x.shape, argument)
+        return x
+
+    def _targets(self, y, x, argument="y"):
+        sparse = "sparse" in str(getattr(self.loss, "name", ""))
+        y = D.as_targets(y, argument, self.dtype, sparse=sparse)
+        D.check_same_length(x, y, "x" if argument == "y" else "validation x", argument)
+        self.loss.validate(y, (None, *self.output_shape))
+        return y
+
+    def _weights_for(self, y, n, sample_weight, class_weight):
+        sw = D.as_sample_weight(sample_weight, n)
+        if class_weight is not None:
+            cw = D.class_weight_to_sample_weight(y, class_weight)
+            sw = cw if sw is None else sw * cw
+        return None if sw is None else sw.astype(self.dtype)
+
+    # -- fit -------------------------------------------------------------------------------
+    def fit(
+        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0,
+    ):  # fmt: skip
+        """Train for ``epochs`` epochs (from ``initial_epoch``); returns the ``History``.
+
+        >>> import numpy as np, neuropil as npl
+        >>> from neuropil.models import Sequential
+        >>> from neuropil.layers import Input, Dense
+        >>> npl.set_seed(0)
+        >>> model = Sequential([Input((2,)), Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> h = model.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0)
+        >>> len(h.history["loss"])
+        3
+        """
+        self._require("fit")
+        for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ConfigError(f"{name} must be a non-negative integer. Received: {value!r}")
+        if initial_epoch > epochs:
+            raise ConfigError(
+                f"initial_epoch ({initial_epoch}) cannot exceed epochs ({epochs}). "
+                f"Received: initial_epoch={initial_epoch}, epochs={epochs}"
+            )
+        batch_size = D.check_batch_size(batch_size)
+        verbose = 1 if verbose == "auto" else verbose
+        x = self._inputs(x)
+        y = self._targets(y, x)
+        sw = self._weights_for(y, len(x), sample_weight, class_weight)
+        val = None
+        if validation_data is not None:
+            val = self._validation_arrays(validation_data)
+        elif validation_split:
+            (x, y, sw), val = D.split_validation([x, y, sw], validation_split)
+        if len(x) == 0:
+            raise ConfigError("fit needs at least one training sample. Received: 0 samples")
+        self._prepare_training()
+        if self._train_seed is None:
+            self._train_seed = int(backend.rng().integers(2**63))
+
+        steps = math.ceil(len(x) / batch_size)
+        cbs = CallbackList(
+            callbacks, model=self, add_history=True, add_progress=verbose != 0,
+            verbose=verbose, epochs=epochs, steps=steps,
+        )  # fmt: skip
+        defer_nan = any(isinstance(cb, TerminateOnNaN) for cb in (callbacks or []))
+        self.stop_training = False
+        logs = {}
+        cbs.on_train_begin(logs)
+        for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch, {})
+            logs = self._train_epoch(x, y, sw, batch_size, shuffle, epoch, cbs, defer_nan)
+            if val is not None:
+                val_logs = self._evaluate_arrays(*val, batch_size)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            self.epochs_trained = epoch + 1
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        return self.history
+
+    def _validation_arrays(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ConfigError(
+                "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight). "
+                f"Received: {type(validation_data).__name__} of length "
+                f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}"
+            )
+        xv = self._inputs(validation_data[0], "validation x")
+        yv = self._targets(validation_data[1], xv, "validation y")
+        swv = validation_data[2] if len(validation_data) == 3 else None
+        return xv, yv, self._weights_for(yv, len(xv), swv, None)
+
+    def _train_epoch(self, x, y, sw, batch_size, shuffle, epoch, cbs, defer_nan):
+        for metric in self.compiled_metrics:
+            metric.reset_state()
+        total = count = 0.0
+        logs = {}
+        generator = np.random.default_rng([self._train_seed, epoch])
+        with backend.using_rng(generator):
+            order = generator.permutation(len(x)) if shuffle else None
+            for step, part in enumerate(D.batch_slices(len(x), batch_size)):
+                index = part if order is None else order[part]
+                xb, yb = x[index], y[index]
+                swb = None if sw is None else sw[index]
+                cbs.on_train_batch_begin(step, logs)
+                value = self._train_step(xb, yb, swb, epoch, step, defer_nan)
+                total += value * len(xb)
+                count += len(xb)
+                logs = {"loss": total / count}
+                for metric in self.compiled_metrics:
+                    logs[metric.name] = metric.result()
+                cbs.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+        return logs
+
+    def _train_step(self, xb, yb, swb, epoch, step, defer_nan):
+        out = self.call(Tensor._wrap(xb), training=True)
+        loss = self.loss(yb, out, sample_weight=swb)
+        value = float(loss.data)
+        if not math.isfinite(value) and not defer_nan:
+            raise InvalidValueError(
+                f"The loss became {value} at epoch {epoch + 1}, batch {step + 1}; the weights "
+                "keep their values from before this batch. Try a lower learning rate or check "
+                f"the inputs for extreme values. Received: loss={value}"
+            )
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        for metric in self.compiled_metrics:
+            metric.update_state(yb, out.data, swb)
+        return value
+
+    # -- evaluate and predict --------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 return_dict=False):  # fmt: skip
+        """Loss and metrics on ``(x, y)``: a float, a list ``[loss, *metrics]``, or a dict.
+
+        >>> import numpy as np
+        >>> from neuropil.models import Sequential
+        >>> from neuropil.layers import Input, Dense
+        >>> model = Sequential([Input((2,)), Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(loss="mse")
+        >>> model.evaluate(np.ones((4, 2)), np.full(4, 2.0), verbose=0)
+        4.0
+        """
+        self._require("evaluate")
+        batch_size = D.check_batch_size(batch_size)
+        x = self._inputs(x)
+        y = self._targets(y, x)
+        sw = self._weights_for(y, len(x), sample_weight, None)
+        self._prepare_training()
+        logs = self._evaluate_arrays(x, y, sw, batch_size)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_arrays(self, x, y, sw, batch_size):
+        for metric in self.compiled_metrics:
+            metric.reset_state()
+        total = 0.0
+        with no_grad():
+            for part in D.batch_slices(len(x), batch_size):
+                out = self.call(Tensor._wrap(x[part]), training=False)
+                swb = None if sw is None else sw[part]
+                total += float(self.loss(y[part], out, sample_weight=swb).data) * len(out.data)
+                for metric in self.compiled_metrics:
+                    metric.update_state(y[part], out.data, swb)
+        logs = {"loss": total / max(len(x), 1)}
+        for metric in self.compiled_metrics:
+            logs[metric.name] = metric.result()
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto"):
+        """Model outputs for ``x`` as a NumPy array, in inference mode, building no tape.
+
+        >>> import numpy as np
+        >>> from neuropil.models import Sequential
+        >>> from neuropil.layers import Input, Dense
+        >>> model = Sequential([Input((3,)), Dense(2)])
+        >>> model.predict(np.zeros((5, 3))).shape
+        (5, 2)
+        """
+        batch_size = D.check_batch_size(batch_size)
+        x = self._inputs(x)
+        with no_grad():
+            outputs = [
+                self.call(Tensor._wrap(x[part]), training=False).data
+                for part in D.batch_slices(len(x), batch_size)
+            ]
+        if not outputs:
+            return np.zeros((0, *self.output_shape), dtype=self.dtype)
+        return np.concatenate(outputs, axis=0)

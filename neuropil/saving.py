@@ -1,0 +1,223 @@
+"""The ``.npil`` model file: a zip of JSON and ``.npz`` arrays, never pickle.
+
+Members:
+- ``metadata.json``: format name and version, neuropil version, the SHA-256 of every other member,
+  the training seed and the number of epochs trained;
+- ``config.json``: the model architecture and its compile settings (optimizer, loss, metrics);
+- ``weights.npz``: the weights, in ``model.weights`` order;
+- ``optimizer.npz``: the optimizer state (slots and iteration count), so training can resume.
+
+Loading only ever instantiates neuropil's own registered classes from JSON and reads arrays with
+``allow_pickle=False``, so a file cannot run code. Saving writes a temporary file beside the target
+and renames it over the target, so a crash never leaves a half-written model behind.
+
+>>> import os, tempfile, numpy as np
+>>> from neuropil.models import Sequential, load_model
+>>> from neuropil.layers import Input, Dense
+>>> model = Sequential([Input((3,)), Dense(2)])
+>>> path = os.path.join(tempfile.mkdtemp(), "demo.npil")
+>>> model.save(path)
+>>> bool(np.allclose(load_model(path).predict(np.ones((1, 3))), model.predict(np.ones((1, 3)))))
+True
+"""
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+
+import numpy as np
+
+from neuropil.errors import FileFormatError, NeuropilError, ShapeError
+
+FORMAT = "neuropil.model"
+FORMAT_VERSION = 1
+_MEMBERS = ("config.json", "weights.npz", "optimizer.npz")
+
+
+def _npz_bytes(arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"a{i:05d}": np.asarray(a) for i, a in enumerate(arrays)})
+    return buffer.getvalue()
+
+
+def _npz_dict_bytes(mapping):
+    buffer = io.BytesIO()
+    np.savez(buffer, **mapping)
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _atomic_target(filepath):
+    """Yield a temporary path beside ``filepath``; rename it over ``filepath`` on success."""
+    filepath = os.fspath(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"The folder for '{filepath}' does not exist: {directory}")
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".neuropil-", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield temp
+        with open(temp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(temp, filepath)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+        raise
+
+
+def save_model(model, filepath):
+    """Write ``model`` to ``filepath`` as a ``.npil`` file (see the module docstring)."""
+    from neuropil import __version__, losses, optimizers
+
+    compile_config = None
+    optimizer_state = None
+    if getattr(model, "compiled", False):
+        compile_config = {
+            "optimizer": optimizers.serialize(model.optimizer),
+            "loss": None if model.loss is None else losses.serialize(model.loss),
+            "metrics": [m if isinstance(m, str) else m.name for m in model._metric_specs],
+        }
+        if getattr(model.optimizer, "_built_for", None) is model:
+            optimizer_state = model.optimizer.get_state()
+    members = {
+        "config.json": json.dumps(
+            {"class_name": type(model).__name__, "config": model.get_config(),
+             "compile_config": compile_config}, indent=1,
+        ).encode(),
+        "weights.npz": _npz_bytes(model.get_weights()),
+    }  # fmt: skip
+    if optimizer_state is not None:
+        members["optimizer.npz"] = _npz_dict_bytes(optimizer_state)
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "neuropil_version": __version__,
+        "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
+        "train_seed": model._train_seed,
+        "epochs_trained": model.epochs_trained,
+    }
+    with _atomic_target(filepath) as temp:
+        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("metadata.json", json.dumps(metadata, indent=1))
+            for name, data in members.items():
+                zf.writestr(name, data)
+
+
+def _bad(filepath, problem):
+    return FileFormatError(f"Cannot load '{filepath}': {problem}")
+
+
+def _read_members(filepath):
+    """The verified members of a model file, as bytes, plus its metadata."""
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No model file at '{filepath}'")
+    try:
+        with zipfile.ZipFile(filepath) as zf:
+            names = set(zf.namelist())
+            if "metadata.json" not in names:
+                raise _bad(
+                    filepath, "it is a zip archive but not a neuropil model (no metadata.json)"
+                )
+            metadata = json.loads(zf.read("metadata.json"))
+            members = {n: zf.read(n) for n in _MEMBERS if n in names}
+    except zipfile.BadZipFile as exc:
+        raise _bad(filepath, f"not a neuropil model file, or truncated ({exc})") from None
+    except (zlib.error, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _bad(filepath, f"the file is corrupted ({exc})") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise _bad(filepath, f"metadata does not name the format '{FORMAT}'")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise _bad(
+            filepath,
+            f"format version {version!r} is newer than this neuropil reads ({FORMAT_VERSION}); "
+            "upgrade neuropil",
+        )
+    expected = metadata.get("sha256", {})
+    for name in ("config.json", "weights.npz"):
+        if name not in members:
+            raise _bad(filepath, f"the member {name} is missing")
+    for name, data in members.items():
+        if hashlib.sha256(data).hexdigest() != expected.get(name):
+            raise _bad(filepath, f"{name} does not match its recorded SHA-256 (file was altered)")
+    return metadata, members
+
+
+def _load_npz(data, filepath, name):
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise _bad(filepath, f"{name} is not a valid array archive ({exc})") from None
+
+
+def load_model(filepath, compile=True):
+    """Load a model saved with ``model.save``; with ``compile=True`` also its optimizer state.
+
+    >>> from neuropil.models import load_model  # see the module docstring for a round trip
+    """
+    from neuropil import losses, optimizers
+    from neuropil.models.sequential import Sequential
+
+    filepath = os.fspath(filepath)
+    metadata, members = _read_members(filepath)
+    try:
+        spec = json.loads(members["config.json"])
+        if spec.get("class_name") != "Sequential":
+            raise _bad(filepath, f"unknown model class {spec.get('class_name')!r}")
+        model = Sequential.from_config(spec["config"])
+    except FileFormatError:
+        raise
+    except (NeuropilError, TypeError, KeyError, ValueError, AttributeError) as exc:
+        raise _bad(filepath, f"the model configuration is invalid ({exc})") from None
+    weights = _load_npz(members["weights.npz"], filepath, "weights.npz")
+    arrays = [weights[k] for k in sorted(weights)]
+    try:
+        model.set_weights(arrays)
+    except ShapeError as exc:
+        raise _bad(filepath, f"the weights do not fit the architecture ({exc})") from None
+    model._train_seed = metadata.get("train_seed")
+    model.epochs_trained = int(metadata.get("epochs_trained") or 0)
+    compile_config = spec.get("compile_config")
+    if compile and compile_config:
+        try:
+            model.compile(
+                optimizer=optimizers.deserialize(compile_config["optimizer"]),
+                loss=None
+                if compile_config["loss"] is None
+                else losses.deserialize(compile_config["loss"]),
+                metrics=compile_config.get("metrics") or None,
+            )
+        except NeuropilError as exc:
+            raise _bad(filepath, f"the compile settings are invalid ({exc})") from None
+        if "optimizer.npz" in members and model.built:
+            model._prepare_training()
+            state = _load_npz(members["optimizer.npz"], filepath, "optimizer.npz")
+            try:
+                model.optimizer.set_state(state)
+            except (NeuropilError, KeyError, ValueError) as exc:
+                raise _bad(filepath, f"the optimizer state does not fit ({exc})") from None
+    return model
+
+
+def save_weights(model, filepath):
+    """Write ``model.get_weights()`` to a ``.npz`` file, atomically."""
+    with _atomic_target(filepath) as temp:
+        with open(temp, "wb") as f:
+            f.write(_npz_bytes(model.get_weights()))
+
+
+def load_weights(model, filepath):
+    """Read weights written by ``save_weights`` into ``model`` (all checked before writing)."""
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No weights file at '{filepath}'")
+    with open(filepath, "rb") as f:
+        weights = _load_npz(f.read(), filepath, "the weights file")
+    model.set_weights([weights[k] for k in sorted(weights)])

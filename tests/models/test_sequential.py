@@ -1,0 +1,136 @@
+"""Sequential end to end: the course's worked numbers, XOR, structure and weights."""
+
+import numpy as np
+import pytest
+
+import neuropil as npl
+from neuropil.errors import ConfigError, NotReadyError, ShapeError
+from neuropil.layers import Dense, Dropout, Flatten, Input
+from neuropil.models import Sequential
+
+# Course note 001: a 3-3-3 sigmoid network, inputs and weights as printed there; the notes write
+# X = W @ I, so our (in, out) kernels are the transposes. Biases are zero.
+NOTE_001_INPUT = np.array([[0.9, 0.1, 0.8]])
+NOTE_001_W_INPUT_HIDDEN = np.array([[0.9, 0.3, 0.4], [0.2, 0.8, 0.2], [0.1, 0.5, 0.6]])
+NOTE_001_W_HIDDEN_OUTPUT = np.array([[0.3, 0.7, 0.5], [0.6, 0.5, 0.2], [0.8, 0.1, 0.9]])
+
+
+def test_note_001_worked_forward_pass():
+    model = Sequential([Input((3,)), Dense(3, activation="sigmoid", name="hidden"),
+                        Dense(3, activation="sigmoid", name="output")])  # fmt: skip
+    model.set_weights(
+        [NOTE_001_W_INPUT_HIDDEN.T, np.zeros(3), NOTE_001_W_HIDDEN_OUTPUT.T, np.zeros(3)]
+    )
+    hidden = Sequential([Input((3,)), model.get_layer("hidden")]).predict(NOTE_001_INPUT)
+    np.testing.assert_allclose(hidden[0], [0.761, 0.603, 0.650], atol=5e-4)  # to 3 decimals
+    # The notes feed the hidden outputs rounded to 3 decimals into the output layer; from those
+    # the output layer gives their printed figures to 3 decimals...
+    output = Sequential([Input((3,)), model.get_layer("output")]).predict(np.round(hidden, 3))
+    np.testing.assert_allclose(output[0], [0.726, 0.708, 0.778], atol=5e-4)
+    # ...while the unrounded network differs from them by at most 0.0006 (0.7086 vs 0.708).
+    np.testing.assert_allclose(model.predict(NOTE_001_INPUT)[0], [0.726, 0.708, 0.778], atol=1e-3)
+
+
+def test_2_2_1_network_learns_xor():
+    npl.set_seed(3)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    y = np.array([0, 1, 1, 0], dtype=np.float32)
+    model = Sequential([Input((2,)), Dense(2, activation="tanh"), Dense(1, activation="sigmoid")])
+    model.compile(optimizer=npl.optimizers.Adam(learning_rate=0.05), loss="binary_crossentropy",
+                  metrics=["accuracy"])  # fmt: skip
+    history = model.fit(x, y, epochs=600, batch_size=4, verbose=0)
+    assert history.history["accuracy"][-1] == 1.0
+    np.testing.assert_array_equal((model.predict(x)[:, 0] > 0.5).astype(int), [0, 1, 1, 0])
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["loss"] < 0.1
+
+
+def test_layers_by_index_and_name_and_counts():
+    model = Sequential([Input((11,)), Dense(11, activation="relu", name="a"), Dense(7, name="b"),
+                        Dense(1, activation="sigmoid", name="c")])  # fmt: skip
+    assert model[0] is model.layers[0] is model.get_layer("a")
+    assert model["c"] is model.get_layer(index=-1)
+    assert model.count_params() == (11 * 11 + 11) + (11 * 7 + 7) + (7 + 1)
+    with pytest.raises(ConfigError, match="No layer named 'zz'"):
+        model.get_layer("zz")
+
+
+def test_summary_table_lists_layers_shapes_and_totals():
+    model = Sequential([Input((11,)), Dense(7, activation="relu", name="hidden"),
+                        Dense(1, activation="sigmoid", name="out")])  # fmt: skip
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = lines[0]
+    assert "hidden (Dense)" in text and "(None, 7)" in text and "84" in text
+    assert "out (Dense)" in text and "(None, 1)" in text
+    assert "Total params: 92" in text and "Trainable params: 92" in text
+    assert "Non-trainable params: 0" in text
+
+
+def test_lazy_build_from_data_like_the_notes():
+    # The churn notes add Dense layers without an input shape; fit builds from the data.
+    model = Sequential()
+    model.add(Dense(units=6, activation="relu"))
+    model.add(Dense(1, activation="sigmoid"))
+    assert not model.built
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(np.random.rand(20, 11), np.random.randint(0, 2, 20), epochs=1, verbose=0)
+    assert model.built and model.input_shape == (11,)
+
+
+def test_set_weights_checks_everything_before_writing():
+    model = Sequential([Input((2,)), Dense(2), Dense(1)])
+    before = model.get_weights()
+    bad = [w.copy() + 1 for w in before]
+    bad[-1] = np.zeros(5)
+    with pytest.raises(ShapeError, match="shape"):
+        model.set_weights(bad)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dense_on_images_says_to_flatten():
+    with pytest.raises(ShapeError, match="Flatten"):
+        Sequential([Input((28, 28, 1)), Dense(10)])
+    model = Sequential([Input((28, 28, 1)), Flatten(), Dense(10)])
+    assert model.output_shape == (10,)
+
+
+def test_fit_before_compile_is_refused():
+    model = Sequential([Input((2,)), Dense(1)])
+    with pytest.raises(NotReadyError, match="compile"):
+        model.fit(np.zeros((2, 2)), np.zeros(2))
+
+
+def test_predict_builds_no_tape_and_keeps_float32():
+    model = Sequential([Input((4,)), Dense(3, activation="relu"), Dropout(0.5), Dense(2)])
+    x = np.random.rand(10, 4)
+    out = model.predict(x)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, model.predict(x))  # dropout is off at inference
+    with npl.no_grad():
+        assert not model(np.ones((1, 4))).requires_grad
+    assert model(np.ones((1, 4)), training=True).requires_grad
+
+
+def test_training_step_keeps_float32_everywhere():
+    model = Sequential([Input((5,)), Dense(4, activation="relu"), Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(np.random.rand(16, 5).astype(np.float64), np.random.randint(0, 3, 16), epochs=1,
+              verbose=0)  # fmt: skip
+    assert all(w.dtype == np.float32 for w in model.get_weights())
+    assert all(w.grad.dtype == np.float32 for w in model.trainable_weights)
+
+
+def test_same_seed_gives_bit_identical_weights():
+    def run():
+        npl.set_seed(11)
+        model = Sequential([Input((6,)), Dense(8, activation="relu"), Dropout(0.3),
+                            Dense(1, activation="sigmoid")])  # fmt: skip
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        rng = np.random.default_rng(0)
+        model.fit(rng.random((64, 6)), rng.integers(0, 2, 64), epochs=3, batch_size=8, verbose=0)
+        return model.get_weights()
+
+    first, second = run(), run()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)

@@ -1,0 +1,402 @@
+"""Metrics against scikit-learn on random data, accumulated over uneven batches."""
+
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+
+import neuropil as npl
+from neuropil import metrics
+from neuropil.errors import ConfigError, LabelError, ShapeError, UnknownNameError
+
+BATCHES = (7, 1, 30, 12, 50)  # uneven sizes; sums to 100
+N = sum(BATCHES)
+
+
+def _slices():
+    start = 0
+    for size in BATCHES:
+        yield slice(start, start + size)
+        start += size
+
+
+def _accumulate(metric, y_true, y_pred, weights=None):
+    for s in _slices():
+        metric.update_state(y_true[s], y_pred[s], None if weights is None else weights[s])
+    return metric.result()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.fixture(params=[False, True], ids=["unweighted", "weighted"])
+def weights(request, rng):
+    return rng.uniform(0.0, 2.0, size=N) if request.param else None
+
+
+def _binary_data(rng):
+    y = rng.integers(0, 2, size=N)
+    p = np.clip(0.3 * y + rng.uniform(0, 0.7, size=N), 0, 1)  # informative, not perfect
+    return y, p
+
+
+# -- the mean family ------------------------------------------------------------------------
+
+
+def test_mean_is_weighted_running_mean(rng, weights):
+    values = rng.normal(size=N)
+    m = metrics.Mean()
+    for s in _slices():
+        m.update_state(values[s], None if weights is None else weights[s])
+    assert m.result() == pytest.approx(np.average(values, weights=weights), rel=1e-12)
+    assert isinstance(m.result(), float) and m.name == "mean"
+
+
+def test_mean_of_batch_losses_weighted_by_batch_size():
+    m = metrics.Mean(name="loss")
+    m.update_state(2.0, sample_weight=3)
+    m.update_state(np.float32(4.0), sample_weight=1)
+    assert m.result() == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.3])
+def test_binary_accuracy(rng, weights, threshold):
+    y, p = _binary_data(rng)
+    got = _accumulate(metrics.BinaryAccuracy(threshold), y, p[:, None], weights)
+    want = skm.accuracy_score(y, p > threshold, sample_weight=weights)
+    assert got == pytest.approx(want, abs=1e-12)
+
+
+def test_binary_accuracy_multi_output_scores_fraction_per_sample(rng, weights):
+    y = rng.integers(0, 2, size=(N, 3))
+    p = rng.uniform(size=(N, 3))
+    got = _accumulate(metrics.BinaryAccuracy(), y, p, weights)
+    per_sample = ((p > 0.5) == y).mean(axis=1)
+    assert got == pytest.approx(np.average(per_sample, weights=weights), abs=1e-12)
+
+
+def test_categorical_accuracy(rng, weights):
+    labels = rng.integers(0, 4, size=N)
+    probs = rng.dirichlet(np.ones(4), size=N).astype(np.float32)
+    got = _accumulate(metrics.CategoricalAccuracy(), np.eye(4)[labels], probs, weights)
+    want = skm.accuracy_score(labels, probs.argmax(1), sample_weight=weights)
+    assert got == pytest.approx(want, abs=1e-12)
+
+
+@pytest.mark.parametrize("label_shape", ["flat", "column"])
+def test_sparse_categorical_accuracy(rng, weights, label_shape):
+    labels = rng.integers(0, 5, size=N)
+    probs = rng.dirichlet(np.ones(5), size=N)
+    y = labels if label_shape == "flat" else labels[:, None]
+    got = _accumulate(metrics.SparseCategoricalAccuracy(), y, probs, weights)
+    want = skm.accuracy_score(labels, probs.argmax(1), sample_weight=weights)
+    assert got == pytest.approx(want, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "cls, reference",
+    [(metrics.MeanAbsoluteError, skm.mean_absolute_error),
+     (metrics.MeanSquaredError, skm.mean_squared_error)],
+)  # fmt: skip
+@pytest.mark.parametrize("outputs", [None, 1, 3])
+def test_regression_metrics(rng, weights, cls, reference, outputs):
+    shape = (N,) if outputs is None else (N, outputs)
+    y, p = rng.normal(size=shape), rng.normal(size=shape)
+    got = _accumulate(cls(), y, p, weights)
+    assert got == pytest.approx(reference(y, p, sample_weight=weights), rel=1e-10)
+
+
+def test_regression_lines_up_flat_labels_with_column_predictions(rng):
+    y, p = rng.normal(size=N), rng.normal(size=(N, 1))
+    got = _accumulate(metrics.MeanAbsoluteError(), y, p)
+    assert got == pytest.approx(skm.mean_absolute_error(y, p[:, 0]), rel=1e-10)
+
+
+# -- confusion-count metrics ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cls, reference", [(metrics.Precision, skm.precision_score), (metrics.Recall, skm.recall_score)]
+)
+@pytest.mark.parametrize("threshold", [0.5, 0.65])
+def test_precision_recall(rng, weights, cls, reference, threshold):
+    y, p = _binary_data(rng)
+    got = _accumulate(cls(thresholds=threshold), y[:, None], p[:, None], weights)
+    assert got == pytest.approx(reference(y, p > threshold, sample_weight=weights), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "cls, reference", [(metrics.Precision, skm.precision_score), (metrics.Recall, skm.recall_score)]
+)
+def test_precision_recall_list_of_thresholds_keeps_order(rng, cls, reference):
+    y, p = _binary_data(rng)
+    thresholds = [0.7, 0.2, 0.5]
+    got = _accumulate(cls(thresholds=thresholds), y, p)
+    assert isinstance(got, list) and len(got) == 3
+    for value, t in zip(got, thresholds, strict=True):
+        assert value == pytest.approx(reference(y, p > t), abs=1e-12)
+
+
+def test_precision_recall_are_zero_without_positives():
+    assert metrics.Precision()([1, 0, 1], [0.1, 0.2, 0.3]) == 0.0
+    assert metrics.Recall()([0, 0, 0], [0.9, 0.2, 0.3]) == 0.0
+
+
+def test_auc_close_to_sklearn(rng, weights):
+    y, p = _binary_data(rng)
+    got = _accumulate(metrics.AUC(), y, p[:, None], weights)
+    assert got == pytest.approx(skm.roc_auc_score(y, p, sample_weight=weights), abs=1e-2)
+
+
+def test_auc_is_exact_auc_of_bucketed_predictions(rng, weights):
+    y, p = _binary_data(rng)
+    m = metrics.AUC(num_thresholds=11)  # coarse on purpose: the bucketing is what we check
+    got = _accumulate(m, y, p, weights)
+    edges = np.concatenate([[-1e-7], np.arange(1, 10) / 10, [1 + 1e-7]])
+    buckets = np.searchsorted(edges, p, side="left")
+    assert got == pytest.approx(skm.roc_auc_score(y, buckets, sample_weight=weights), abs=1e-12)
+    assert abs(got - skm.roc_auc_score(y, p, sample_weight=weights)) > 1e-6  # it is approximate
+
+
+def test_auc_from_logits_matches_probabilities(rng):
+    y, p = _binary_data(rng)
+    p = np.clip(p, 1e-3, 1 - 1e-3)
+    logits = np.log(p / (1 - p))
+    by_logits = _accumulate(metrics.AUC(from_logits=True), y, logits)
+    assert by_logits == pytest.approx(_accumulate(metrics.AUC(), y, p), abs=1e-12)
+
+
+def test_auc_perfect_and_reversed():
+    y = np.array([0, 0, 1, 1])
+    assert metrics.AUC()(y, [0.1, 0.2, 0.8, 0.9]) == pytest.approx(1.0)
+    assert metrics.AUC()(y, [0.9, 0.8, 0.2, 0.1]) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("cls", [metrics.Precision, metrics.Recall, metrics.AUC])
+def test_confusion_metrics_reject_non_binary_labels(cls):
+    with pytest.raises(LabelError, match="Received"):
+        cls().update_state([0, 2, 1], [0.1, 0.5, 0.9])
+
+
+# -- state, config, inputs ------------------------------------------------------------------
+
+
+ALL = [
+    (metrics.BinaryAccuracy, lambda r: (r.integers(0, 2, (20, 1)), r.uniform(size=(20, 1)))),
+    (metrics.CategoricalAccuracy, lambda r: (np.eye(3)[r.integers(0, 3, 20)], r.uniform(size=(20, 3)))),  # noqa: E501
+    (metrics.SparseCategoricalAccuracy, lambda r: (r.integers(0, 3, 20), r.uniform(size=(20, 3)))),
+    (metrics.MeanAbsoluteError, lambda r: (r.normal(size=(20, 2)), r.normal(size=(20, 2)))),
+    (metrics.MeanSquaredError, lambda r: (r.normal(size=(20, 2)), r.normal(size=(20, 2)))),
+    (metrics.Precision, lambda r: (r.integers(0, 2, 20), r.uniform(size=20))),
+    (metrics.Recall, lambda r: (r.integers(0, 2, 20), r.uniform(size=20))),
+    (metrics.AUC, lambda r: (r.integers(0, 2, 20), r.uniform(size=20))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cls, make", ALL, ids=[c.__name__ for c, _ in ALL])
+def test_reset_state_forgets_earlier_batches(rng, cls, make):
+    first, second = make(rng), make(rng)
+    m = cls()
+    m.update_state(*first)
+    m.reset_state()
+    m.update_state(*second)
+    fresh = cls()
+    fresh.update_state(*second)
+    assert m.result() == fresh.result()
+    m.reset_state()
+    assert m.result() == 0.0
+
+
+@pytest.mark.parametrize("cls, make", ALL, ids=[c.__name__ for c, _ in ALL])
+def test_float32_and_tensor_inputs_give_the_same_result(rng, cls, make):
+    y, p = make(rng)
+    reference = cls()(y, p)
+    assert cls()(y, p.astype(np.float32)) == pytest.approx(reference, abs=1e-6)
+    assert cls()(npl.Tensor(y), npl.Tensor(p)) == pytest.approx(reference, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [metrics.BinaryAccuracy(0.3, name="ba"), metrics.Precision([0.2, 0.4]), metrics.Recall(0.1),
+     metrics.AUC(num_thresholds=50, from_logits=True), metrics.Mean(name="loss"),
+     metrics.MeanSquaredError(name="mse")],
+)  # fmt: skip
+def test_get_config_round_trips(metric):
+    rebuilt = type(metric).from_config(metric.get_config())
+    assert rebuilt.get_config() == metric.get_config()
+    assert rebuilt.name == metric.name
+
+
+def test_bad_sample_weight_raises_before_changing_state():
+    m = metrics.BinaryAccuracy()
+    m.update_state([1, 0], [0.9, 0.1])
+    with pytest.raises(ShapeError, match="sample_weight"):
+        m.update_state([1, 0, 1], [0.9, 0.1, 0.2], sample_weight=[1.0, 2.0])
+    assert m.result() == 1.0
+
+
+@pytest.mark.parametrize(
+    "cls, y_true, y_pred",
+    [(metrics.BinaryAccuracy, np.zeros(4), np.zeros((3, 1))),
+     (metrics.CategoricalAccuracy, np.zeros(4), np.zeros((4, 3))),
+     (metrics.SparseCategoricalAccuracy, np.zeros((4, 2)), np.zeros((4, 3))),
+     (metrics.MeanSquaredError, np.zeros((4, 2)), np.zeros((4, 3))),
+     (metrics.AUC, np.zeros(5), np.zeros(4))],
+)  # fmt: skip
+def test_shape_mismatch_is_a_clear_error(cls, y_true, y_pred):
+    with pytest.raises(ShapeError, match=r"y_true.*Received"):
+        cls().update_state(y_true, y_pred)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: metrics.AUC(num_thresholds=1), lambda: metrics.AUC(num_thresholds=2.5),
+     lambda: metrics.Precision(thresholds=[]), lambda: metrics.Recall(thresholds="high"),
+     lambda: metrics.BinaryAccuracy(threshold=float("nan"))],
+)  # fmt: skip
+def test_bad_constructor_arguments(make):
+    with pytest.raises(ConfigError, match="Received"):
+        make()
+
+
+# -- get ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss, shape, expected",
+    [("binary_crossentropy", None, metrics.BinaryAccuracy),
+     ("binary_crossentropy", (None, 3), metrics.BinaryAccuracy),
+     ("mse", (None, 1), metrics.BinaryAccuracy),
+     ("sparse_categorical_crossentropy", (None, 10), metrics.SparseCategoricalAccuracy),
+     ("categorical_crossentropy", (None, 10), metrics.CategoricalAccuracy),
+     (None, (10,), metrics.CategoricalAccuracy),
+     (None, None, metrics.CategoricalAccuracy)],
+)  # fmt: skip
+@pytest.mark.parametrize("name", ["accuracy", "acc"])
+def test_get_accuracy_variant(loss, shape, expected, name):
+    m = metrics.get(name, loss_name=loss, output_shape=shape)
+    assert type(m) is expected
+    assert m.name == name  # Keras names a metric by the string it was given
+
+
+def test_get_accuracy_reads_loss_objects():
+    class BinaryCrossentropy:  # stands in for neuropil.losses.BinaryCrossentropy
+        from_logits = True
+
+    m = metrics.get("accuracy", loss_name=BinaryCrossentropy())
+    assert type(m) is metrics.BinaryAccuracy and m.threshold == 0.0
+
+    def sparse_categorical_crossentropy(y_true, y_pred):
+        return 0.0
+
+    m = metrics.get("accuracy", loss_name=sparse_categorical_crossentropy)
+    assert type(m) is metrics.SparseCategoricalAccuracy
+
+
+def test_get_from_logits():
+    assert metrics.get("accuracy", output_shape=(1,), from_logits=True).threshold == 0.0
+    assert metrics.get("binary_accuracy", from_logits=True).threshold == 0.0
+    assert metrics.get("accuracy", output_shape=(1,)).threshold == 0.5
+    assert metrics.get("precision", from_logits=True).thresholds == 0.0
+    assert metrics.get("auc", from_logits=True).from_logits is True
+    # logits thresholded at 0 agree with sigmoid probabilities thresholded at 0.5
+    logits = np.array([[-2.0], [0.3], [1.5], [-0.1]])
+    y = np.array([0, 0, 1, 1])
+    probs = 1 / (1 + np.exp(-logits))
+    by_logits = metrics.get("accuracy", loss_name="binary_crossentropy", from_logits=True)
+    assert by_logits(y, logits) == metrics.BinaryAccuracy()(y, probs) == 0.5
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [("binary_accuracy", metrics.BinaryAccuracy),
+     ("categorical_accuracy", metrics.CategoricalAccuracy),
+     ("sparse_categorical_accuracy", metrics.SparseCategoricalAccuracy),
+     ("precision", metrics.Precision), ("recall", metrics.Recall), ("auc", metrics.AUC),
+     ("mae", metrics.MeanAbsoluteError), ("mean_absolute_error", metrics.MeanAbsoluteError),
+     ("mse", metrics.MeanSquaredError), ("mean_squared_error", metrics.MeanSquaredError)],
+)  # fmt: skip
+def test_get_names(name, cls):
+    m = metrics.get(name)
+    assert type(m) is cls and m.name == name
+
+
+def test_default_names_follow_keras():
+    assert [c().name for c, _ in ALL] == [
+        "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+        "mean_absolute_error", "mean_squared_error", "precision", "recall", "auc",
+    ]  # fmt: skip
+
+
+def test_get_passes_instances_classes_and_functions():
+    m = metrics.Recall(0.2)
+    assert metrics.get(m) is m
+    assert type(metrics.get(metrics.AUC)) is metrics.AUC
+
+    def within_one(y_true, y_pred):
+        return np.abs(np.asarray(y_true) - np.asarray(y_pred)) <= 1
+
+    wrapped = metrics.get(within_one)
+    assert wrapped.name == "within_one"
+    assert wrapped([0, 0, 0, 0], [0, 1, 2, 3], sample_weight=[1, 1, 1, 0]) == pytest.approx(2 / 3)
+
+
+def test_get_unknown_name():
+    with pytest.raises(UnknownNameError, match=r"Unknown metric 'acuracy'.*Received: 'acuracy'"):
+        metrics.get("acuracy")
+    with pytest.raises(KeyError):
+        metrics.get("f1")
+    with pytest.raises(ConfigError, match="Received: 3"):
+        metrics.get(3)
+
+
+# -- confusion_matrix -----------------------------------------------------------------------
+
+
+def test_confusion_matrix_labels(rng):
+    y, p = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
+    got = metrics.confusion_matrix(y, p)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, skm.confusion_matrix(y, p))
+
+
+def test_confusion_matrix_probabilities_and_one_hot(rng):
+    y = rng.integers(0, 5, 150)
+    probs = rng.dirichlet(np.ones(5), size=150).astype(np.float32)
+    want = skm.confusion_matrix(y, probs.argmax(1), labels=np.arange(5))
+    np.testing.assert_array_equal(metrics.confusion_matrix(y, probs), want)
+    np.testing.assert_array_equal(metrics.confusion_matrix(np.eye(5)[y], probs), want)
+    np.testing.assert_array_equal(metrics.confusion_matrix(y[:, None], probs), want)
+
+
+def test_confusion_matrix_single_probability_column(rng):
+    y, p = _binary_data(rng)
+    want = skm.confusion_matrix(y, p > 0.5, labels=[0, 1])
+    np.testing.assert_array_equal(metrics.confusion_matrix(y, p[:, None]), want)
+    np.testing.assert_array_equal(metrics.confusion_matrix(y.astype(float), p), want)
+    # one class only in the labels, yet a probability column still means two classes
+    np.testing.assert_array_equal(metrics.confusion_matrix([0, 0], [0.2, 0.7]), [[1, 1], [0, 0]])
+
+
+def test_confusion_matrix_num_classes_larger_than_present(rng):
+    y, p = rng.integers(0, 3, 60), rng.integers(0, 3, 60)
+    got = metrics.confusion_matrix(y, p, num_classes=6)
+    assert got.shape == (6, 6) and got[3:].sum() == 0 and got[:, 3:].sum() == 0
+    np.testing.assert_array_equal(got, skm.confusion_matrix(y, p, labels=np.arange(6)))
+
+
+@pytest.mark.parametrize(
+    "y_true, y_pred, kwargs, error, match",
+    [([0, 1, 2], [0, 1], {}, ShapeError, "same number of samples"),
+     ([0, -1, 2], [0, 1, 2], {}, LabelError, "labels >= 0"),
+     ([0, 1, 2], [0, 1, 5], {"num_classes": 3}, LabelError, "num_classes"),
+     ([0, 1], [0, 1], {"num_classes": 0}, LabelError, "num_classes"),
+     ([0, 1], [0, 1], {"num_classes": 2.0}, ConfigError, "integer"),
+     ([0, 1], [0.5, 1.7], {}, LabelError, r"\[0, 1\]"),
+     (np.zeros((2, 2, 2)), [0, 1], {}, ShapeError, "shape"),
+     (["a", "b"], [0, 1], {}, LabelError, "numeric")],
+)  # fmt: skip
+def test_confusion_matrix_bad_input(y_true, y_pred, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        metrics.confusion_matrix(y_true, y_pred, **kwargs)

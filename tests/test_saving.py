@@ -1,0 +1,162 @@
+"""The .npil file: round trips, resuming training, and files that must be refused."""
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import neuropil as npl
+from neuropil.errors import FileFormatError
+from neuropil.layers import BatchNormalization, Dense, Dropout, Input, PReLU
+from neuropil.models import Sequential, load_model
+
+
+def _data(n=96, features=6, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, features)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(np.float32)
+    return x, y
+
+
+def _model(seed=5):
+    npl.set_seed(seed)
+    model = Sequential([Input((6,)), Dense(8, activation="relu"), BatchNormalization(), PReLU(),
+                        Dropout(0.25), Dense(1, activation="sigmoid")])  # fmt: skip
+    model.compile(optimizer=npl.optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy",
+                  metrics=["accuracy"])  # fmt: skip
+    return model
+
+
+def test_save_load_gives_identical_predictions_and_config(tmp_path):
+    x, y = _data()
+    model = _model()
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    path = tmp_path / "m.npil"
+    model.save(path)
+    loaded = load_model(path)
+    np.testing.assert_array_equal(model.predict(x), loaded.predict(x))
+    assert [type(l).__name__ for l in loaded.layers] == [type(l).__name__ for l in model.layers]
+    assert loaded.optimizer.get_config()["learning_rate"] == pytest.approx(0.01)
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_interrupted_then_resumed_run_matches_uninterrupted(tmp_path):
+    x, y = _data()
+    full = _model()
+    full.fit(x, y, epochs=6, batch_size=16, verbose=0, validation_split=0.25)
+
+    first = _model()
+    first.fit(x, y, epochs=3, batch_size=16, verbose=0, validation_split=0.25)
+    first.save(tmp_path / "k3.npil")
+    del first
+    resumed = load_model(tmp_path / "k3.npil")
+    resumed.fit(x, y, epochs=6, initial_epoch=3, batch_size=16, verbose=0, validation_split=0.25)
+    for a, b in zip(full.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_weights_only_round_trip(tmp_path):
+    model = _model()
+    other = _model(seed=99)
+    model.save_weights(tmp_path / "w.npz")
+    other.load_weights(tmp_path / "w.npz")
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def _rewrite(src, dst, change):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            data = change(name, zin.read(name))
+            if data is not None:
+                zout.writestr(name, data)
+
+
+def test_truncated_file_is_refused(tmp_path):
+    _model().save(tmp_path / "m.npil")
+    data = (tmp_path / "m.npil").read_bytes()
+    (tmp_path / "cut.npil").write_bytes(data[: len(data) // 2])
+    with pytest.raises(FileFormatError, match="truncated|corrupted"):
+        load_model(tmp_path / "cut.npil")
+
+
+def test_foreign_files_are_refused(tmp_path):
+    (tmp_path / "text.npil").write_text("hello")
+    with pytest.raises(FileFormatError, match="not a neuropil model"):
+        load_model(tmp_path / "text.npil")
+    with zipfile.ZipFile(tmp_path / "other.npil", "w") as zf:
+        zf.writestr("readme.txt", "just a zip")
+    with pytest.raises(FileFormatError, match="no metadata.json"):
+        load_model(tmp_path / "other.npil")
+    with pytest.raises(FileNotFoundError):
+        load_model(tmp_path / "missing.npil")
+
+
+def test_tampered_weights_are_detected(tmp_path):
+    _model().save(tmp_path / "m.npil")
+
+    def flip(name, data):
+        return data[:-40] + bytes([data[-40] ^ 1]) + data[-39:] if name == "weights.npz" else data
+
+    _rewrite(tmp_path / "m.npil", tmp_path / "t.npil", flip)
+    with pytest.raises(FileFormatError, match="SHA-256"):
+        load_model(tmp_path / "t.npil")
+
+
+def test_config_naming_foreign_code_is_refused_even_with_matching_hashes(tmp_path):
+    # An attacker who also rewrites the hashes still cannot make loading import anything.
+    _model().save(tmp_path / "m.npil")
+    import hashlib
+
+    with zipfile.ZipFile(tmp_path / "m.npil") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][0]["class_name"] = "os.system"
+    members["config.json"] = json.dumps(config).encode()
+    metadata = json.loads(members["metadata.json"])
+    metadata["sha256"]["config.json"] = hashlib.sha256(members["config.json"]).hexdigest()
+    members["metadata.json"] = json.dumps(metadata).encode()
+    with zipfile.ZipFile(tmp_path / "evil.npil", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(FileFormatError, match="Unknown layer class 'os.system'"):
+        load_model(tmp_path / "evil.npil")
+
+
+def test_pickled_arrays_are_never_loaded(tmp_path):
+    import hashlib
+    import io
+
+    _model().save(tmp_path / "m.npil")
+    with zipfile.ZipFile(tmp_path / "m.npil") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    buffer = io.BytesIO()
+    np.savez(buffer, a00000=np.array([{"x": 1}], dtype=object))
+    members["weights.npz"] = buffer.getvalue()
+    metadata = json.loads(members["metadata.json"])
+    metadata["sha256"]["weights.npz"] = hashlib.sha256(members["weights.npz"]).hexdigest()
+    members["metadata.json"] = json.dumps(metadata).encode()
+    with zipfile.ZipFile(tmp_path / "p.npil", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(FileFormatError, match="not a valid array archive"):
+        load_model(tmp_path / "p.npil")
+
+
+def test_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "m.npil"
+    model = _model()
+    model.save(path)
+    before = path.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", boom)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.npil"]

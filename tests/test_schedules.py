@@ -1,0 +1,164 @@
+"""Learning-rate schedules: closed-form reference values, torch.optim.lr_scheduler parity, the rate
+an optimizer actually uses, config round trips and bad arguments."""
+
+import doctest
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import neuropil as npl
+from neuropil import optimizers, schedules
+from neuropil.errors import ConfigError, UnknownNameError
+from neuropil.schedules import (
+    CosineDecay,
+    ExponentialDecay,
+    InverseTimeDecay,
+    PiecewiseConstantDecay,
+    PolynomialDecay,
+    StepDecay,
+)
+
+STEPS = [0, 1, 2, 5, 9, 10, 11, 17, 30, 100, 1000]
+
+
+def cosine_reference(step, lr0, decay_steps, alpha):
+    s = min(step, decay_steps)
+    return lr0 * ((1 - alpha) * (1 + np.cos(np.pi * s / decay_steps)) / 2 + alpha)
+
+
+REFERENCE_CASES = [
+    (ExponentialDecay(0.1, 10, 0.5), lambda t: 0.1 * 0.5 ** (t / 10)),
+    (ExponentialDecay(0.1, 10, 0.5, staircase=True), lambda t: 0.1 * 0.5 ** (t // 10)),
+    (InverseTimeDecay(0.2, 5, 0.5), lambda t: 0.2 / (1 + 0.5 * t / 5)),
+    (InverseTimeDecay(0.2, 5, 0.5, staircase=True), lambda t: 0.2 / (1 + 0.5 * (t // 5))),
+    # values[i] where i = how many boundaries lie strictly below the step (boundaries inclusive)
+    (PiecewiseConstantDecay([5, 10, 30], [1.0, 0.5, 0.25, 0.1]),
+     lambda t: [1.0, 0.5, 0.25, 0.1][int(np.searchsorted([5, 10, 30], t, side="left"))]),
+    (StepDecay(0.3, step_size=10, factor=0.1), lambda t: 0.3 * 0.1 ** (t // 10)),
+    (PolynomialDecay(0.1, 10, end_learning_rate=0.01, power=2.0),
+     lambda t: (0.1 - 0.01) * (1 - min(t, 10) / 10) ** 2 + 0.01),
+    (PolynomialDecay(0.1, 10, end_learning_rate=0.0, cycle=True),
+     lambda t: 0.1 * (1 - t / (10 * max(1, math.ceil(t / 10))))),
+    (CosineDecay(0.1, 30), lambda t: cosine_reference(t, 0.1, 30, 0.0)),
+    (CosineDecay(0.1, 30, alpha=0.2), lambda t: cosine_reference(t, 0.1, 30, 0.2)),
+    (CosineDecay(0.0, 30, warmup_target=0.1, warmup_steps=10),
+     lambda t: 0.1 * t / 10 if t < 10 else cosine_reference(t - 10, 0.1, 30, 0.0)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("schedule, reference", REFERENCE_CASES,
+                         ids=[type(c[0]).__name__ for c in REFERENCE_CASES])  # fmt: skip
+def test_values_match_closed_forms(schedule, reference):
+    for step in STEPS:
+        assert schedule(step) == pytest.approx(reference(step), rel=1e-12, abs=1e-15), step
+        assert isinstance(schedule(step), float)
+    assert schedule(np.int64(7)) == pytest.approx(reference(7), rel=1e-12)
+
+
+def test_piecewise_boundaries_are_inclusive():
+    s = PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])
+    assert [s(t) for t in (0, 10, 11, 20, 21)] == [1.0, 1.0, 0.5, 0.5, 0.1]
+
+
+def _torch_rates(make_scheduler, lr0, steps):
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr0)
+    scheduler = make_scheduler(opt)
+    rates = []
+    for _ in range(steps):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        scheduler.step()
+    return rates
+
+
+@pytest.mark.parametrize("ours, make", [
+    (StepDecay(0.1, step_size=3, factor=0.5),
+     lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5)),
+    (ExponentialDecay(0.1, decay_steps=1, decay_rate=0.9),
+     lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)),
+    (CosineDecay(0.1, decay_steps=20, alpha=0.1),
+     lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20, eta_min=0.01)),
+])  # fmt: skip
+def test_matches_torch_schedulers(ours, make):
+    # torch steps its scheduler once per call; counted in optimizer steps both agree. Torch's
+    # cosine restarts after T_max while Keras's stays at the floor, so compare up to T_max.
+    steps = 21
+    np.testing.assert_allclose([ours(t) for t in range(steps)], _torch_rates(make, 0.1, steps),
+                               rtol=1e-9)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop"])
+def test_optimizer_uses_schedule_at_its_iterations(name):
+    schedule = PiecewiseConstantDecay([1, 3], [0.1, 0.05, 0.01])
+    w = npl.Tensor(np.ones(3), requires_grad=True, dtype="float64")
+    opt = optimizers.get(name)
+    opt.learning_rate = schedule
+    opt.build([w])
+    for it in range(6):
+        assert opt.iterations == it and opt.current_learning_rate() == schedule(it)
+        w.grad[...] = 1.0
+        before = w.data.copy()
+        opt.step()
+        if name == "sgd":  # there the step is exactly the rate times the gradient
+            np.testing.assert_allclose(before - w.data, schedule(it), rtol=1e-12)
+
+
+@pytest.mark.parametrize("schedule", [case[0] for case in REFERENCE_CASES],
+                         ids=[type(c[0]).__name__ for c in REFERENCE_CASES])  # fmt: skip
+def test_config_round_trip(schedule):
+    blob = json.loads(json.dumps(schedules.serialize(schedule)))
+    assert blob["class_name"] == type(schedule).__name__
+    for again in (schedules.deserialize(blob), schedules.get(blob),
+                  type(schedule).from_config(blob["config"])):  # fmt: skip
+        assert type(again) is type(schedule)
+        assert again.get_config() == schedule.get_config()
+        assert [again(t) for t in STEPS] == [schedule(t) for t in STEPS]
+
+
+def test_get_and_names():
+    s = StepDecay(0.1, 2, 0.5)
+    assert schedules.get(s) is s
+    fn = lambda step: 0.1  # noqa: E731
+    assert schedules.get(fn) is fn
+    with pytest.raises(ConfigError, match="needs arguments"):
+        schedules.get("StepDecay")
+    with pytest.raises(UnknownNameError, match="CosineDecay.*ExponentialDecay.*Received: 'Nope'"):
+        schedules.deserialize({"class_name": "Nope", "config": {}})
+    with pytest.raises(ConfigError, match="plain function"):
+        schedules.serialize(fn)
+    with pytest.raises(ConfigError, match="Received: 3"):
+        schedules.get(3)
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: ExponentialDecay(0.1, 0, 0.5), "decay_steps"),
+    (lambda: ExponentialDecay(-0.1, 10, 0.5), "initial_learning_rate"),
+    (lambda: ExponentialDecay(0.1, 10, -0.5), "decay_rate"),
+    (lambda: InverseTimeDecay(0.1, -1, 0.5), "decay_steps"),
+    (lambda: PiecewiseConstantDecay([5], [1.0]), "values"),
+    (lambda: PiecewiseConstantDecay([5, 5], [1.0, 0.5, 0.1]), "boundaries"),
+    (lambda: PiecewiseConstantDecay([5, 10], [1.0, -0.5, 0.1]), "values"),
+    (lambda: StepDecay(0.1, 0, 0.5), "step_size"),
+    (lambda: StepDecay(0.1, 2.5, 0.5), "step_size"),
+    (lambda: StepDecay(0.1, 2, -1.0), "factor"),
+    (lambda: PolynomialDecay(0.1, 10, power=-1.0), "power"),
+    (lambda: CosineDecay(0.1, 10, alpha=1.5), "alpha"),
+    (lambda: CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=-1), "warmup_steps"),
+    (lambda: CosineDecay(float("inf"), 10), "initial_learning_rate"),
+])  # fmt: skip
+def test_bad_arguments_raise(make, argument):
+    with pytest.raises(ConfigError, match=argument) as info:
+        make()
+    assert "Received:" in str(info.value)
+
+
+def test_step_decay_docstring_says_it_is_neuropils_own():
+    assert "neuropil's own convenience" in StepDecay.__doc__
+
+
+def test_doctests():
+    result = doctest.testmod(schedules, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
