@@ -124,6 +124,11 @@ class Optimizer:
         return float(lr(self.iterations)) if callable(lr) else lr
 
     # -- building ------------------------------------------------------------------------------
+    @property
+    def built(self):
+        """True once ``build`` has packed a list of parameters."""
+        return self._built
+
     def build(self, params):
         """Pack ``params`` (Tensors with ``requires_grad=True``) into flat buffers and make state.
 

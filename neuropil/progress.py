@@ -1,19 +1,16 @@
-"""Training progress: the callback protocol, the list that drives it, History and the display.
-
-``neuropil.callbacks`` stands on this module and re-exports its names. The protocol is Keras 3's:
-``set_model``/``set_params``, then ``on_train_begin``, per epoch ``on_epoch_begin`` and
-``on_epoch_end`` (``epoch`` is 0-based; the end logs hold ``loss``, metrics and ``val_*``), per
-batch ``on_train_batch_begin``/``on_train_batch_end`` (running averages), and ``on_train_end``;
-``evaluate`` and ``predict`` call the ``on_test_*`` and ``on_predict_*`` hooks.
+"""Training progress display: ``ProgressBar`` and the helpers that print and format logs.
 
 ``ProgressBar`` is what ``verbose`` selects: 0 prints nothing; 1 on a terminal shows a live tqdm
 bar per epoch (tqdm is optional: ``pip install neuropil[progress]``); 1 elsewhere (logs, CI,
 pipes) and 2 print exactly one plain line per epoch, never a carriage return or backspace.
+``write`` prints a message without tearing a live bar. The callback protocol is in
+``neuropil.callback_base``; ``neuropil.callbacks`` re-exports ``ProgressBar``.
 
 >>> import io
 >>> out = io.StringIO()
->>> cbs = CallbackList([ProgressBar(stream=out)], verbose=2, epochs=3, steps=10)
->>> cbs.on_train_begin(); cbs.on_epoch_begin(0); cbs.on_epoch_end(0, {"loss": 0.35214})
+>>> bar = ProgressBar(verbose=2, stream=out)
+>>> bar.set_params({"epochs": 3, "steps": 10})
+>>> bar.on_train_begin(); bar.on_epoch_begin(0); bar.on_epoch_end(0, {"loss": 0.35214})
 >>> out.getvalue().startswith("Epoch 1/3 - "), out.getvalue().endswith(" - loss: 0.3521\\n")
 (True, True)
 """
@@ -23,11 +20,10 @@ import sys
 import time
 import weakref
 
-import numpy as np
-
+from neuropil.callback_base import Callback
 from neuropil.errors import ConfigError
 
-__all__ = ["Callback", "CallbackList", "History", "ProgressBar", "write", "format_logs"]
+__all__ = ["ProgressBar", "write", "format_logs"]
 
 _REFRESH = 0.1  # seconds between updates of the bar's metrics, like tqdm's own refresh interval
 _TQDM_NOTE = (
@@ -73,212 +69,6 @@ def format_logs(logs):
     'loss: 0.3521 - accuracy: 0.8612 - learning_rate: 1.0000e-05'
     """
     return " - ".join(f"{key}: {format_value(value)}" for key, value in (logs or {}).items())
-
-
-class Callback:
-    """Base class of all callbacks: override the hooks you need; each does nothing by default.
-
-    >>> class LastEpoch(Callback):
-    ...     def on_epoch_end(self, epoch, logs=None):
-    ...         self.last = epoch + 1
-    >>> cb = LastEpoch(); cb.on_epoch_end(4, {"loss": 0.1}); cb.last
-    5
-    """
-
-    model = None
-    params = {}  # replaced by set_params, never mutated
-
-    def set_model(self, model):
-        self.model = model
-
-    def set_params(self, params):
-        self.params = dict(params)
-
-    def on_train_begin(self, logs=None): ...
-    def on_train_end(self, logs=None): ...
-    def on_epoch_begin(self, epoch, logs=None): ...
-    def on_epoch_end(self, epoch, logs=None): ...
-    def on_test_begin(self, logs=None): ...
-    def on_test_end(self, logs=None): ...
-    def on_predict_begin(self, logs=None): ...
-    def on_predict_end(self, logs=None): ...
-    def on_batch_begin(self, batch, logs=None): ...  # the Keras 2 names of the train batch hooks
-    def on_batch_end(self, batch, logs=None): ...
-    def on_test_batch_begin(self, batch, logs=None): ...
-    def on_test_batch_end(self, batch, logs=None): ...
-    def on_predict_batch_begin(self, batch, logs=None): ...
-    def on_predict_batch_end(self, batch, logs=None): ...
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.on_batch_begin(batch, logs)
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.on_batch_end(batch, logs)
-
-
-_BATCH_HOOKS = {
-    "on_train_batch_begin": ("on_train_batch_begin", "on_batch_begin"),
-    "on_train_batch_end": ("on_train_batch_end", "on_batch_end"),
-    "on_test_batch_begin": ("on_test_batch_begin",),
-    "on_test_batch_end": ("on_test_batch_end",),
-    "on_predict_batch_begin": ("on_predict_batch_begin",),
-    "on_predict_batch_end": ("on_predict_batch_end",),
-}
-
-
-def _pythonify(logs):
-    """The logs dict with NumPy scalars turned into Python numbers (in place, like Keras)."""
-    logs = {} if logs is None else logs
-    for key, value in logs.items():
-        if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
-            logs[key] = value.item()
-    return logs
-
-
-class CallbackList(Callback):
-    """Calls each callback's hook in order; adds a ``History`` and a ``ProgressBar`` if absent.
-
-    Both go after the user's callbacks (as in Keras 3), so they see what those write into the
-    logs (``learning_rate``). All callbacks receive the same logs dict. Batch hooks are called
-    only on callbacks that override them, which keeps the per-step cost small.
-
-    >>> from types import SimpleNamespace
-    >>> cbs = CallbackList(None, model=SimpleNamespace(), verbose=0, epochs=2, steps=1)
-    >>> [type(cb).__name__ for cb in cbs], cbs.params["epochs"]
-    (['History', 'ProgressBar'], 2)
-    """
-
-    def __init__(self, callbacks=None, *, model=None, add_history=True, add_progress=True,
-                 verbose=1, epochs=None, steps=None):  # fmt: skip
-        verbose = 1 if verbose == "auto" else verbose
-        if isinstance(verbose, bool) or verbose not in (0, 1, 2):
-            raise ConfigError(f"verbose must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
-        if isinstance(callbacks, Callback):
-            callbacks = [callbacks]
-        self.callbacks = []
-        for i, cb in enumerate(callbacks or []):
-            if not isinstance(cb, Callback):
-                raise ConfigError(
-                    "callbacks must be a list of neuropil.callbacks.Callback instances. "
-                    f"Received: item {i} of type {type(cb).__name__}"
-                )
-            self.callbacks.append(cb)
-        self.history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
-        if self.history is None and add_history:
-            self.history = History()
-            self.callbacks.append(self.history)
-        self.progress = next((cb for cb in self.callbacks if isinstance(cb, ProgressBar)), None)
-        if self.progress is None and add_progress:
-            self.progress = ProgressBar()
-            self.callbacks.append(self.progress)
-        self._index_batch_hooks()
-        if model is not None:
-            self.set_model(model)
-        self.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
-
-    def _index_batch_hooks(self):
-        def overrides(cb, names):
-            return any(getattr(type(cb), n) is not getattr(Callback, n) for n in names)
-
-        self._batch = {
-            hook: [getattr(cb, hook) for cb in self.callbacks if overrides(cb, names)]
-            for hook, names in _BATCH_HOOKS.items()
-        }
-
-    def __iter__(self):
-        return iter(self.callbacks)
-
-    def __len__(self):
-        return len(self.callbacks)
-
-    def append(self, callback):
-        """Add a callback at the end, giving it this list's model and params."""
-        if not isinstance(callback, Callback):
-            raise ConfigError(f"append expects a Callback. Received: {type(callback).__name__}")
-        callback.set_model(self.model)
-        callback.set_params(self.params)
-        self.callbacks.append(callback)
-        self._index_batch_hooks()
-
-    def set_model(self, model):
-        super().set_model(model)
-        for cb in self.callbacks:
-            cb.set_model(model)
-
-    def set_params(self, params):
-        super().set_params(params)
-        for cb in self.callbacks:
-            cb.set_params(params)
-
-    def _each(self, hook, *args):
-        for cb in self.callbacks:
-            getattr(cb, hook)(*args)
-
-    def on_train_begin(self, logs=None):
-        self._each("on_train_begin", _pythonify(logs))
-
-    def on_train_end(self, logs=None):
-        self._each("on_train_end", _pythonify(logs))
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._each("on_epoch_begin", epoch, _pythonify(logs))
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._each("on_epoch_end", epoch, _pythonify(logs))
-
-    def on_test_begin(self, logs=None):
-        self._each("on_test_begin", _pythonify(logs))
-
-    def on_test_end(self, logs=None):
-        self._each("on_test_end", _pythonify(logs))
-
-    def on_predict_begin(self, logs=None):
-        self._each("on_predict_begin", _pythonify(logs))
-
-    def on_predict_end(self, logs=None):
-        self._each("on_predict_end", _pythonify(logs))
-
-
-def _batch_dispatcher(hook):
-    def dispatch(self, batch, logs=None):
-        for fn in self._batch[hook]:
-            fn(batch, logs)
-
-    dispatch.__name__ = dispatch.__qualname__ = hook
-    dispatch.__doc__ = f"Call ``{hook}`` on the callbacks that override it."
-    return dispatch
-
-
-for _hook in _BATCH_HOOKS:
-    setattr(CallbackList, _hook, _batch_dispatcher(_hook))
-
-
-class History(Callback):
-    """Records each epoch's logs: ``history`` maps a key to its list of values, ``epoch`` lists
-    the 0-based epochs. ``fit`` returns it, and it sets ``model.history`` to itself.
-
-    >>> h = History()
-    >>> h.on_train_begin()
-    >>> h.on_epoch_end(0, {"loss": 0.5}); h.on_epoch_end(1, {"loss": 0.25})
-    >>> h.history, h.epoch
-    ({'loss': [0.5, 0.25]}, [0, 1])
-    """
-
-    def __init__(self):
-        self.history = {}
-        self.epoch = []
-
-    def on_train_begin(self, logs=None):
-        self.epoch = []
-        if self.model is not None:
-            self.model.history = self
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epoch.append(epoch)
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(value)
-        if self.model is not None:
-            self.model.history = self
 
 
 def _interactive(stream):

@@ -83,7 +83,7 @@ def save_model(model, filepath):
             "loss": None if model.loss is None else losses.serialize(model.loss),
             "metrics": [m if isinstance(m, str) else m.name for m in model._metric_specs],
         }
-        if getattr(model.optimizer, "_built_for", None) is model:
+        if model.optimizer.built:
             optimizer_state = model.optimizer.get_state()
     members = {
         "config.json": json.dumps(

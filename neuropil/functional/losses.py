@@ -233,7 +233,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, sample_weight=None, r
         per = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p), axis=-1)
 
         def grad_of(c):
-            inside = True
+            inside = (raw >= EPSILON) & (raw <= 1 - EPSILON)
             return c * scale * np.where(inside, (p - y) / (p * (1 - p)), 0)
 
         parent = y_pred

@@ -56,9 +56,7 @@ class TrainingMixin:
                 )
                 for m in self._metric_specs
             ]  # fmt: skip
-        if getattr(self.optimizer, "_built_for", None) is not self:
-            self.optimizer.build(self.trainable_weights)
-            self.optimizer._built_for = self
+        self.optimizer.build(self.trainable_weights)  # a no-op when already built for them
 
     def _require(self, what):
         if not getattr(self, "compiled", False) or self.loss is None:
