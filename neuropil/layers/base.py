@@ -139,7 +139,7 @@ class Layer:
         return [w.data.copy() for w in self._weights]
 
     def set_weights(self, arrays):
-        """Copy ``arrays`` into the weights (checked first: count, shape, finiteness)."""
+        """Copy ``arrays`` into the weights (count and shapes checked before any write)."""
         arrays = list(arrays)
         if len(arrays) != len(self._weights):
             raise ShapeError(

@@ -98,6 +98,18 @@ def class_weight_to_sample_weight(y, class_weight):
         raise ConfigError(
             f"class_weight must be a dict {{class: weight}}. Received: {class_weight!r}"
         )
+    for cls, weight in class_weight.items():
+        if isinstance(cls, bool) or not isinstance(cls, (int, np.integer)) or cls < 0:
+            raise ConfigError(
+                "class_weight keys must be class indices (integers >= 0); encode class names as "
+                f"integers first. Received: key {cls!r}"
+            )
+        number = isinstance(weight, (int, float, np.integer, np.floating))
+        if isinstance(weight, bool) or not number or not math.isfinite(weight) or weight < 0:
+            raise ConfigError(
+                "class_weight must map each class to a finite number >= 0. "
+                f"Received: {cls!r}: {weight!r}"
+            )
     if y.ndim == 2 and y.shape[1] > 1:
         labels = y.argmax(axis=1)
     else:

@@ -63,12 +63,13 @@ class Sequential(TrainingMixin):
                 f"Sequential '{self.name}' already has a layer named '{layer.name}'; names must be "
                 f"unique. Received: a second layer named '{layer.name}'"
             )
-        if not self.layers and self.input_shape is None and layer.declared_input_shape:
-            self.input_shape = layer.declared_input_shape
-        if self.input_shape is not None:
-            shape = self.output_shape if self.layers else self.input_shape
-            self.output_shape = layer.build_for(shape)  # raises before the layer is added
-            self.built = True
+        input_shape = self.input_shape
+        if not self.layers and input_shape is None:
+            input_shape = layer.declared_input_shape
+        if input_shape is not None:
+            shape = self.output_shape if self.layers else input_shape
+            self.output_shape = layer.build_for(shape)  # raises before anything is recorded
+            self.input_shape, self.built = input_shape, True
         self.layers.append(layer)
 
     def build(self, input_shape=None):
@@ -170,13 +171,21 @@ class Sequential(TrainingMixin):
                 f"Sequential '{self.name}' has {len(weights)} weight arrays. "
                 f"Received: {len(arrays)} arrays"
             )
+        checked = []
         for w, a in zip(weights, arrays):
             if np.shape(a) != w.shape:
                 raise ShapeError(
                     f"Weight '{w.name}' has shape {w.shape}. Received: an array of shape "
                     f"{np.shape(a)}"
                 )
-        for w, a in zip(weights, arrays):
+            try:
+                checked.append(np.asarray(a, dtype=w.dtype))
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"Weight '{w.name}' takes numbers. Received: an array of dtype "
+                    f"{np.asarray(a).dtype}"
+                ) from None
+        for w, a in zip(weights, checked):
             w.data[...] = a
 
     def count_params(self):

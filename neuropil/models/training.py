@@ -38,24 +38,29 @@ class TrainingMixin:
             metrics = [metrics]
         resolved_optimizer = optimizers_module.get(optimizer)
         resolved_loss = None if loss is None else losses_module.get(loss)
+        specs = list(metrics or [])
+        resolved_metrics = self._resolve_metrics(specs, resolved_loss)  # unknown names raise here
         self.optimizer, self.loss = resolved_optimizer, resolved_loss
-        self._metric_specs = list(metrics or [])
-        self.compiled_metrics = None  # resolved once the output shape is known
+        self._metric_specs = specs
+        # resolved again once the output shape is known ("accuracy" depends on it)
+        self.compiled_metrics = resolved_metrics if self.built else None
         self.compiled = True
         if self.built:
             self._prepare_training()
 
+    def _resolve_metrics(self, specs, loss):
+        output_shape = (None, *self.output_shape) if self.built else None
+        return [
+            metrics_module.get(
+                m, loss_name=getattr(loss, "name", None),
+                from_logits=bool(getattr(loss, "from_logits", False)), output_shape=output_shape,
+            )
+            for m in specs
+        ]  # fmt: skip
+
     def _prepare_training(self):
         if self.compiled_metrics is None:
-            loss_name = getattr(self.loss, "name", None)
-            from_logits = bool(getattr(self.loss, "from_logits", False))
-            self.compiled_metrics = [
-                metrics_module.get(
-                    m, loss_name=loss_name, from_logits=from_logits,
-                    output_shape=(None, *self.output_shape),
-                )
-                for m in self._metric_specs
-            ]  # fmt: skip
+            self.compiled_metrics = self._resolve_metrics(self._metric_specs, self.loss)
         self.optimizer.build(self.trainable_weights)  # a no-op when already built for them
 
     def _require(self, what):
@@ -128,16 +133,15 @@ class TrainingMixin:
             (x, y, sw), val = D.split_validation([x, y, sw], validation_split)
         if len(x) == 0:
             raise ConfigError("fit needs at least one training sample. Received: 0 samples")
-        self._prepare_training()
-        if self._train_seed is None:
-            self._train_seed = int(backend.rng().integers(2**63))
-
         steps = math.ceil(len(x) / batch_size)
-        cbs = CallbackList(
+        cbs = CallbackList(  # checks verbose and callbacks before anything changes
             callbacks, model=self, add_history=True, add_progress=verbose != 0,
             verbose=verbose, epochs=epochs, steps=steps,
         )  # fmt: skip
-        defer_nan = any(isinstance(cb, TerminateOnNaN) for cb in (callbacks or []))
+        defer_nan = any(isinstance(cb, TerminateOnNaN) for cb in cbs)
+        self._prepare_training()
+        if self._train_seed is None:
+            self._train_seed = int(backend.rng().integers(2**63))
         self.stop_training = False
         logs = {}
         cbs.on_train_begin(logs)
