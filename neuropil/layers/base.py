@@ -154,7 +154,12 @@ class Layer:
                 raise ShapeError(
                     f"Weight '{w.name}' has shape {w.shape}. Received: an array of shape {a.shape}"
                 )
-            checked.append(a)
+            try:
+                checked.append(a.astype(w.dtype))
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"Weight '{w.name}' takes numbers. Received: an array of dtype {a.dtype}"
+                ) from None
         for w, a in zip(self._weights, checked):
             w.data[...] = a  # in place: optimizers may hold views of these arrays
 
@@ -185,8 +190,10 @@ def as_shape(shape, argument, owner):
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
+        if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in shape):
+            raise TypeError
         shape = tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
+    except TypeError:
         raise ConfigError(
             f"{argument} of '{owner}' must be a tuple of positive integers (batch excluded). "
             f"Received: {shape!r}"

@@ -8,6 +8,8 @@
 
 import math
 
+import numpy as np
+
 import neuropil.functional as F
 from neuropil import activations, initializers
 from neuropil.errors import ConfigError, ShapeError
@@ -180,8 +182,10 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        target = tuple(int(n) for n in target_shape)
-        if target.count(-1) > 1 or any(n == 0 or n < -1 for n in target):
+        integers = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                       for n in target_shape)  # fmt: skip
+        target = tuple(int(n) for n in target_shape) if integers else ()
+        if not integers or target.count(-1) > 1 or any(n == 0 or n < -1 for n in target):
             raise ConfigError(
                 f"Reshape '{self.name}' target_shape takes positive sizes and at most one -1. "
                 f"Received: {target_shape!r}"

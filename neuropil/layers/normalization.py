@@ -9,7 +9,7 @@ True
 """
 
 from neuropil import initializers
-from neuropil.errors import ConfigError
+from neuropil.errors import ConfigError, ShapeError
 from neuropil.functional import batch_norm, batch_norm_train
 from neuropil.layers.base import Layer
 from neuropil.tensor import no_grad
@@ -61,6 +61,11 @@ class BatchNormalization(Layer):
         }
 
     def build(self, input_shape):
+        if len(input_shape) < 1:
+            raise ShapeError(
+                f"Layer '{self.name}' (BatchNormalization) expects inputs of shape "
+                f"(batch, ..., channels). Received: {(None, *input_shape)}"
+            )
         channels = (input_shape[-1],)
         # gamma/beta always exist so the op stays one formula; center/scale=False freezes them
         self.gamma = self.add_weight("gamma", channels, self._inits["gamma"], trainable=self.scale)
@@ -73,7 +78,7 @@ class BatchNormalization(Layer):
         )
 
     def call(self, x, training=False):
-        if not training:
+        if not training or not self.trainable:  # a frozen layer uses its moving statistics
             return batch_norm(
                 x, self.gamma, self.beta, self.moving_mean, self.moving_variance, self.epsilon
             )
