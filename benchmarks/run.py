@@ -48,18 +48,19 @@ def main():
     for key in args.workloads.split(","):
         workload = Workload(*WORKLOADS[key])
         floor = workload.flops_per_epoch() / rate
-        times = {}
+        times, spread = {}, {}
         for peer in args.peers.split(","):
-            times[peer], _ = median_seconds(PEERS[peer](workload), args.repeats)
-            print(f"{key} {peer}: {times[peer]:.3f} s/epoch", flush=True)
+            times[peer], runs = median_seconds(PEERS[peer](workload), args.repeats)
+            spread[peer] = f"{min(runs):.3f}-{max(runs):.3f}"
+            print(f"{key} {peer}: {times[peer]:.3f} s/epoch ({spread[peer]})", flush=True)
         ours = times["neuropil"]
         for peer, seconds in times.items():
             ratio = "" if peer == "neuropil" else f"{ours / seconds:.2f}"
             rows.append([key, workload.description, workload.source, peer, f"{seconds:.3f}",
-                         ratio, f"{floor:.3f}"])  # fmt: skip
+                         spread[peer], ratio, f"{floor:.3f}"])  # fmt: skip
     print()
     print(format_table(rows, ["id", "workload", "data", "library", "s/epoch (median)",
-                              "neuropil / peer", "floor s"]))  # fmt: skip
+                              "min-max", "neuropil / peer", "floor s"]))  # fmt: skip
 
 
 if __name__ == "__main__":
