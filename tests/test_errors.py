@@ -363,8 +363,8 @@ CASES = [
     pytest.param(None, lambda m, t: Dense(3, kernel_initializer="glorot"), UnknownNameError,
                  r"Unknown initializer 'glorot'\. Valid names: .*\bglorot_uniform\b",
                  id="unknown-initializer"),
-    pytest.param(None, lambda m, t: npl.layers.deserialize({"class_name": "Conv2D"}),
-                 UnknownNameError, r"Unknown layer class 'Conv2D'\. Valid names: .*\bDense\b",
+    pytest.param(None, lambda m, t: npl.layers.deserialize({"class_name": "Conv3D"}),
+                 UnknownNameError, r"Unknown layer class 'Conv3D'\. Valid names: .*\bDense\b",
                  id="unknown-layer-class"),
     # -- optimizer hyper-parameters ----------------------------------------------------------
     pytest.param(None, lambda m, t: Adam(learning_rate=-0.1), ConfigError,

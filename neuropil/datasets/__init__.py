@@ -6,5 +6,6 @@ True
 """
 
 from neuropil.datasets.churn import churn_preprocess, load_churn
+from neuropil.datasets.mnist import load_mnist
 
-__all__ = ["load_churn", "churn_preprocess"]
+__all__ = ["load_churn", "churn_preprocess", "load_mnist"]

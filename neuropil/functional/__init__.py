@@ -11,10 +11,13 @@ array([[0., 1.]], dtype=float32)
 """
 
 from neuropil.functional import activations as _activations
+from neuropil.functional import conv as _conv
 from neuropil.functional import dropout as _dropout
 from neuropil.functional import losses as _losses
 from neuropil.functional import normalization as _normalization
+from neuropil.functional import pooling as _pooling
 from neuropil.functional.activations import *  # noqa: F401,F403
+from neuropil.functional.conv import *  # noqa: F401,F403
 from neuropil.functional.dropout import *  # noqa: F401,F403
 from neuropil.functional.elementwise import (
     abs,
@@ -41,6 +44,7 @@ from neuropil.functional.elementwise import (
 from neuropil.functional.linalg import linear, matmul
 from neuropil.functional.losses import *  # noqa: F401,F403
 from neuropil.functional.normalization import *  # noqa: F401,F403
+from neuropil.functional.pooling import *  # noqa: F401,F403
 from neuropil.functional.reduce import max, mean, min, sum, var
 from neuropil.functional.shape import concatenate, flatten, getitem, pad, reshape, stack, transpose
 from neuropil.tensor import Tensor
@@ -51,7 +55,14 @@ __all__ = [
     "maximum", "mean", "min", "minimum", "mul", "neg", "not_equal", "pad", "power",
     "reshape", "sqrt", "stack", "sub", "sum", "transpose", "var", "where",
 ]  # fmt: skip
-__all__ += _activations.__all__ + _dropout.__all__ + _losses.__all__ + _normalization.__all__
+__all__ += (
+    _activations.__all__
+    + _conv.__all__
+    + _dropout.__all__
+    + _losses.__all__
+    + _normalization.__all__
+    + _pooling.__all__
+)
 
 
 def _swap(op):

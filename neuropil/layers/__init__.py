@@ -9,14 +9,25 @@
 from neuropil.errors import ConfigError, unknown_name
 from neuropil.layers.activation import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax
 from neuropil.layers.base import Layer
+from neuropil.layers.conv import Conv2D
 from neuropil.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
 from neuropil.layers.normalization import BatchNormalization
+from neuropil.layers.pooling import (
+    AveragePooling2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    MaxPooling2D,
+    MinPooling2D,
+    ZeroPadding2D,
+)
 
 _BUILTIN = {
     cls.__name__: cls
     for cls in (
         InputLayer, Dense, Activation, Dropout, Flatten, Reshape, ReLU, LeakyReLU, PReLU, ELU,
-        Softmax, Maxout, BatchNormalization,
+        Softmax, Maxout, BatchNormalization, Conv2D,
+        MaxPooling2D, AveragePooling2D, MinPooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+        ZeroPadding2D,
     )
 }  # fmt: skip
 
@@ -43,7 +54,10 @@ def deserialize(spec):
     cls = _BUILTIN.get(spec.get("class_name"))
     if cls is None:
         raise unknown_name("layer class", spec.get("class_name"), _BUILTIN)
-    return cls.from_config(dict(spec.get("config", {})))
+    try:
+        return cls.from_config(dict(spec.get("config", {})))
+    except TypeError as exc:  # missing or unexpected constructor arguments
+        raise ConfigError(f"Invalid config for {cls.__name__}: {exc}. Received: {spec!r}") from None
 
 
 __all__ = [*_BUILTIN, "Input", "Layer", "register", "serialize", "deserialize"]

@@ -1,0 +1,70 @@
+"""The Keras MNIST convnet, trained with neuropil on the real MNIST files.
+
+    python examples/mnist_convnet.py [--data PATH/TO/mnist] [--epochs 8] [--seed 0]
+
+Conv2D(32, 3, relu) - MaxPooling2D(2) - Conv2D(64, 3, relu) - MaxPooling2D(2) - Flatten -
+Dropout(0.5) - Dense(10, softmax), Adam, batch 128, trained on all 60,000 training images and
+evaluated on the 10,000 test images.
+"""
+
+import argparse
+import pathlib
+import time
+
+import numpy as np
+
+import neuropil as npl
+from neuropil import datasets, optimizers
+from neuropil.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D
+from neuropil.models import Sequential
+
+DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+def build_model(learning_rate=1e-3):
+    model = Sequential([
+        Input((28, 28, 1)),
+        Conv2D(32, 3, activation="relu"), MaxPooling2D(2),
+        Conv2D(64, 3, activation="relu"), MaxPooling2D(2),
+        Flatten(), Dropout(0.5), Dense(10, activation="softmax"),
+    ])  # fmt: skip
+    model.compile(optimizer=optimizers.Adam(learning_rate=learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+    return model
+
+
+def load(folder):
+    (x_train, y_train), (x_test, y_test) = datasets.load_mnist(folder)
+    scale = np.float32(1 / 255)
+    return (x_train[..., None] * scale, y_train), (x_test[..., None] * scale, y_test)
+
+
+def run(data=DEFAULT_DATA, epochs=8, seed=0, verbose=2, limit=None):
+    """Train and evaluate; ``limit`` trains on the first ``limit`` images (quick checks)."""
+    npl.set_seed(seed)
+    (x_train, y_train), (x_test, y_test) = load(data)
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    model = build_model()
+    start = time.perf_counter()
+    history = model.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=verbose)
+    seconds = time.perf_counter() - start
+    loss, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
+    return {"accuracy": accuracy, "loss": loss, "seconds": seconds, "model": model,
+            "history": history.history}  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    result = run(args.data, args.epochs, args.seed)
+    print(f"\n{args.epochs} epochs in {result['seconds']:.1f} s "
+          f"({result['seconds'] / args.epochs:.1f} s/epoch)")  # fmt: skip
+    print(f"test accuracy {result['accuracy']:.4f}, test loss {result['loss']:.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""2-D convolution on channels-last (NHWC) images: one strided window view, one BLAS product.
+
+Forward: the padded input is viewed (no copy) as windows of shape (N, OH, OW, kh, kw, C),
+copied once into an (N*OH*OW, kh*kw*C) matrix ``cols`` ("im2col"), and multiplied by the kernel
+reshaped to (kh*kw*C, F). Backward reuses ``cols``: dkernel = cols^T @ g, and the input gradient
+goes back through the transposed product, each kernel tap's share added into its window of dx.
+
+Output size per axis: floor((n + pad_before + pad_after - ((k - 1) * dilation + 1)) / stride) + 1,
+the course notes' floor((n + 2p - f) / s) + 1 with the dilated kernel size as f.
+
+>>> import numpy as np, neuropil as npl, neuropil.functional as F
+>>> image = np.zeros((1, 6, 6, 1)); image[:, :, :3] = 10      # bright left half
+>>> edge = np.array([[1, 0, -1]] * 3, dtype=float).reshape(3, 3, 1, 1)
+>>> F.conv2d(npl.Tensor(image), npl.Tensor(edge)).data[0, :, :, 0]
+array([[ 0., 30., 30.,  0.],
+       [ 0., 30., 30.,  0.],
+       [ 0., 30., 30.,  0.],
+       [ 0., 30., 30.,  0.]], dtype=float32)
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from neuropil.errors import ConfigError, ShapeError
+from neuropil.tensor import make
+
+__all__ = ["conv2d", "conv_output_length", "conv_padding"]
+
+
+def _is_int(v):
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _pair(value, argument, owner="conv2d", minimum=1):
+    try:
+        pair = (value, value) if _is_int(value) else tuple(value)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or not all(_is_int(v) and v >= minimum for v in pair):
+        raise ConfigError(
+            f"{owner} {argument} must be an integer >= {minimum} or a pair of them. "
+            f"Received: {value!r}"
+        )
+    return int(pair[0]), int(pair[1])
+
+
+def conv_padding(padding, size, kernel, strides, dilation=(1, 1), owner="conv2d"):
+    """((top, bottom), (left, right)) for ``padding`` "valid", "same", an int, a pair of ints
+    (symmetric per axis) or explicit ((top, bottom), (left, right)).
+
+    "same" follows TensorFlow: the output has ceil(n / stride) positions and any odd padding
+    goes to the bottom/right.
+    """
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return (0, 0), (0, 0)
+        if mode == "same":
+            pads = []
+            for n, k, s, d in zip(size, kernel, strides, dilation):
+                total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+                pads.append((total // 2, total - total // 2))
+            return tuple(pads)
+        raise ConfigError(
+            f"{owner} padding must be 'valid', 'same' or integers. Received: {padding!r}"
+        )
+    given = padding
+    if _is_int(padding):
+        padding = (padding, padding)
+    try:
+        rows = [(p, p) if _is_int(p) else tuple(p) for p in padding]
+        pads = tuple((a, b) for a, b in rows)
+    except (TypeError, ValueError):
+        pads = None
+    if (
+        pads is None
+        or len(pads) != 2
+        or not all(_is_int(p) and p >= 0 for pair in pads for p in pair)
+    ):
+        raise ConfigError(
+            f"{owner} padding must be 'valid', 'same', an int >= 0, (h, w) or "
+            f"((top, bottom), (left, right)). Received: {given!r}"
+        )
+    return tuple((int(a), int(b)) for a, b in pads)
+
+
+def conv_output_length(n, kernel, stride, pads=(0, 0), dilation=1):
+    """Positions of a kernel sliding over n (+ padding): floor((n + p - k_eff) / s) + 1."""
+    return (n + pads[0] + pads[1] - ((kernel - 1) * dilation + 1)) // stride + 1
+
+
+def _windows(xp, kh, kw, oh, ow, strides, dilation):
+    """View of ``xp`` (N, H, W, C) as (N, OH, OW, kh, kw, C) windows; no copy."""
+    n, h, w, c = xp.strides
+    (sh, sw), (dh, dw) = strides, dilation
+    shape = (xp.shape[0], oh, ow, kh, kw, xp.shape[3])
+    return as_strided(xp, shape, (n, h * sh, w * sw, h * dh, w * dw, c), writeable=False)
+
+
+def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
+    """Convolution (cross-correlation, as in every framework) of NHWC ``x`` with ``kernel`` of
+    shape (kh, kw, in_channels, filters), plus ``bias`` (filters,).
+
+    out[n, i, j, f] = sum over (a, b, c) of x_pad[n, i*s + a*d, j*s + b*d, c] * kernel[a, b, c, f]
+    dkernel = cols^T @ g;  dbias = sum of g;  dx = each tap's (g @ kernel_tap^T) added into its
+    window positions (skipped when x needs no gradient, e.g. the first layer's input).
+    """
+    if x.ndim != 4 or kernel.ndim != 4:
+        raise ShapeError(
+            "conv2d expects x of shape (batch, height, width, channels) and a kernel of shape "
+            f"(kh, kw, in_channels, filters). Received: x {x.shape}, kernel {kernel.shape}"
+        )
+    kh, kw, c_in, filters = kernel.shape
+    if x.shape[3] != c_in:
+        raise ShapeError(
+            f"conv2d kernel expects {c_in} input channels. Received: x with {x.shape[3]} "
+            f"channels, shape {x.shape}"
+        )
+    strides, dilation = _pair(strides, "strides"), _pair(dilation, "dilation")
+    batch, height, width = x.shape[:3]
+    pads = conv_padding(padding, (height, width), (kh, kw), strides, dilation)
+    oh = conv_output_length(height, kh, strides[0], pads[0], dilation[0])
+    ow = conv_output_length(width, kw, strides[1], pads[1], dilation[1])
+    if oh < 1 or ow < 1:
+        raise ShapeError(
+            f"conv2d kernel {(kh, kw)} (dilation {dilation}) does not fit input "
+            f"{height}x{width} with padding {pads}. Received: x of shape {x.shape}"
+        )
+    padded = any(pads[0]) or any(pads[1])
+    xp = np.pad(x.data, ((0, 0), pads[0], pads[1], (0, 0))) if padded else x.data
+    cols = np.ascontiguousarray(_windows(xp, kh, kw, oh, ow, strides, dilation))
+    cols = cols.reshape(batch * oh * ow, kh * kw * c_in)
+    k2 = kernel.data.reshape(kh * kw * c_in, filters)
+    out = cols @ k2
+    if bias is not None:
+        out += bias.data
+
+    def backward(g):
+        g2 = g.reshape(-1, filters)
+        gk = (cols.T @ g2).reshape(kernel.shape) if kernel.requires_grad else None
+        gx = _input_gradient(g2, k2, xp.shape, (kh, kw, oh, ow), strides, dilation, pads)
+        if bias is None:
+            return (gx if x.requires_grad else None), gk
+        gb = g2.sum(axis=0) if bias.requires_grad else None
+        return (gx if x.requires_grad else None), gk, gb
+
+    def backward_no_input(g):
+        # the first layer's input needs no gradient: skip the costliest product
+        g2 = g.reshape(-1, filters)
+        gk = (cols.T @ g2).reshape(kernel.shape) if kernel.requires_grad else None
+        if bias is None:
+            return None, gk
+        return None, gk, (g2.sum(axis=0) if bias.requires_grad else None)
+
+    parents = (x, kernel) if bias is None else (x, kernel, bias)
+    return make(
+        out.reshape(batch, oh, ow, filters),
+        parents,
+        backward if x.requires_grad else backward_no_input,
+    )
+
+
+def _input_gradient(g2, k2, padded_shape, geometry, strides, dilation, pads):
+    """dx: the product g @ kernel^T gives every window's gradient; add each tap into place."""
+    kh, kw, oh, ow = geometry
+    batch, _, _, c_in = padded_shape
+    dcols = (g2 @ k2.T).reshape(batch, oh, ow, kh, kw, c_in)
+    dxp = np.zeros(padded_shape, dtype=g2.dtype)
+    (sh, sw), (dh, dw) = strides, dilation
+    for a in range(kh):
+        for b in range(kw):
+            rows = slice(a * dh, a * dh + sh * (oh - 1) + 1, sh)
+            cols = slice(b * dw, b * dw + sw * (ow - 1) + 1, sw)
+            dxp[:, rows, cols, :] += dcols[:, :, :, a, b, :]
+    (top, bottom), (left, right) = pads
+    return dxp[:, top : padded_shape[1] - bottom, left : padded_shape[2] - right, :]
