@@ -4,7 +4,8 @@
 
 Conv2D(32, 3, relu) - MaxPooling2D(2) - Conv2D(64, 3, relu) - MaxPooling2D(2) - Flatten -
 Dropout(0.5) - Dense(10, softmax), Adam, batch 128, trained on all 60,000 training images and
-evaluated on the 10,000 test images.
+evaluated on the 10,000 test images. The learning rate starts at 0.003 and follows a cosine decay
+to zero over the run, so the last epochs settle into a minimum instead of circling it.
 """
 
 import argparse
@@ -14,7 +15,7 @@ import time
 import numpy as np
 
 import neuropil as npl
-from neuropil import datasets, optimizers
+from neuropil import datasets, optimizers, schedules
 from neuropil.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D
 from neuropil.models import Sequential
 
@@ -22,6 +23,7 @@ DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" /
 
 
 def build_model(learning_rate=1e-3):
+    """The convnet, compiled; ``learning_rate`` may be a float or a schedule."""
     model = Sequential([
         Input((28, 28, 1)),
         Conv2D(32, 3, activation="relu"), MaxPooling2D(2),
@@ -39,13 +41,14 @@ def load(folder):
     return (x_train[..., None] * scale, y_train), (x_test[..., None] * scale, y_test)
 
 
-def run(data=DEFAULT_DATA, epochs=8, seed=0, verbose=2, limit=None):
+def run(data=DEFAULT_DATA, epochs=8, seed=0, verbose=2, limit=None, learning_rate=3e-3):
     """Train and evaluate; ``limit`` trains on the first ``limit`` images (quick checks)."""
     npl.set_seed(seed)
     (x_train, y_train), (x_test, y_test) = load(data)
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
-    model = build_model()
+    steps = epochs * -(-len(x_train) // 128)
+    model = build_model(schedules.CosineDecay(learning_rate, decay_steps=steps))
     start = time.perf_counter()
     history = model.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=verbose)
     seconds = time.perf_counter() - start

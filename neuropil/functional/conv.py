@@ -141,7 +141,7 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
         gx = _input_gradient(g2, k2, xp.shape, (kh, kw, oh, ow), strides, dilation, pads)
         if bias is None:
             return (gx if x.requires_grad else None), gk
-        gb = g2.sum(axis=0) if bias.requires_grad else None
+        gb = _column_sums(g2) if bias.requires_grad else None
         return (gx if x.requires_grad else None), gk, gb
 
     def backward_no_input(g):
@@ -150,7 +150,7 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
         gk = (cols.T @ g2).reshape(kernel.shape) if kernel.requires_grad else None
         if bias is None:
             return None, gk
-        return None, gk, (g2.sum(axis=0) if bias.requires_grad else None)
+        return None, gk, (_column_sums(g2) if bias.requires_grad else None)
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
     return make(
@@ -160,17 +160,29 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
     )
 
 
+def _column_sums(g2):
+    """g2.sum(axis=0) as one BLAS matrix-vector product (several times faster for tall g2)."""
+    return np.ones(len(g2), dtype=g2.dtype) @ g2
+
+
 def _input_gradient(g2, k2, padded_shape, geometry, strides, dilation, pads):
-    """dx: the product g @ kernel^T gives every window's gradient; add each tap into place."""
+    """dx: for each kernel tap (a, b), g @ kernel[a, b]^T is that tap's share of the gradient
+    at every window; add it into the input positions the tap touched.
+
+    One small product per tap instead of one large product followed by a scatter: the large
+    (windows x kh*kw*C) matrix of window gradients is never materialised.
+    """
     kh, kw, oh, ow = geometry
     batch, _, _, c_in = padded_shape
-    dcols = (g2 @ k2.T).reshape(batch, oh, ow, kh, kw, c_in)
     dxp = np.zeros(padded_shape, dtype=g2.dtype)
     (sh, sw), (dh, dw) = strides, dilation
+    taps = k2.reshape(kh, kw, c_in, -1)
+    share = np.empty((g2.shape[0], c_in), dtype=g2.dtype)
     for a in range(kh):
         for b in range(kw):
+            np.matmul(g2, taps[a, b].T, out=share)
             rows = slice(a * dh, a * dh + sh * (oh - 1) + 1, sh)
             cols = slice(b * dw, b * dw + sw * (ow - 1) + 1, sw)
-            dxp[:, rows, cols, :] += dcols[:, :, :, a, b, :]
+            dxp[:, rows, cols, :] += share.reshape(batch, oh, ow, c_in)
     (top, bottom), (left, right) = pads
     return dxp[:, top : padded_shape[1] - bottom, left : padded_shape[2] - right, :]

@@ -89,9 +89,10 @@ class Conv2D(Layer):
     def compute_output_shape(self, input_shape):
         return (*self._geometry(input_shape), self.filters)
 
-    def call(self, x, training=False):
+    def call(self, x, training=False, activation=True):
+        """The convolution; ``activation=False`` leaves the activation to the caller."""
         y = F.conv2d(x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate)
-        return y if self.activation is None else self.activation(y)
+        return y if self.activation is None or not activation else self.activation(y)
 
     def get_config(self):
         padding = self.padding if isinstance(self.padding, str) else [list(p) for p in self.padding]

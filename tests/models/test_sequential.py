@@ -134,3 +134,24 @@ def test_same_seed_gives_bit_identical_weights():
     first, second = run(), run()
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
+
+
+def test_relu_moved_past_max_pooling_gives_identical_outputs_and_gradients():
+    from neuropil.layers import Conv2D, MaxPooling2D
+
+    def outputs_and_grads(fuse):
+        npl.set_seed(4)
+        model = Sequential([Input((9, 9, 2)), Conv2D(3, 3, activation="relu"), MaxPooling2D(2),
+                            Conv2D(2, 2, activation="relu"), Flatten(), Dense(2)])  # fmt: skip
+        assert model._relu_moves_past_pooling() == {0}
+        if not fuse:
+            model._deferred_relu = set()
+        x = np.random.default_rng(0).normal(size=(4, 9, 9, 2))
+        out = model(x, training=True)
+        (out * out).sum().backward()
+        return out.data, [w.grad for w in model.trainable_weights]
+
+    fused, plain = outputs_and_grads(True), outputs_and_grads(False)
+    np.testing.assert_array_equal(fused[0], plain[0])
+    for a, b in zip(fused[1], plain[1]):
+        np.testing.assert_array_equal(a, b)
