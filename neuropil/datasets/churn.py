@@ -1,5 +1,11 @@
 """The bank-churn case study (course note 003): reading the CSV and its preprocessing.
 
+``churn(path=None)`` returns the table as a pandas DataFrame. Its publisher (SuperDataScience,
+most often fetched from Kaggle) offers no download without a login, so the file comes from
+``path`` (the CSV, or a folder holding ``Churn_Modelling.csv``) or the cache
+(``$NEUROPIL_DATA/churn/Churn_Modelling.csv``); nothing is downloaded. Copies differ in line
+endings, so the digest is not checked; the columns are.
+
 The preprocessing follows the notes: drop RowNumber, CustomerId and Surname; one-hot encode
 Geography and Gender dropping the first level; split 80/20 with ``random_state=0``; standardize
 with statistics of the training part. It needs the ``data`` extra (pandas, scikit-learn).
@@ -17,8 +23,11 @@ with statistics of the training part. It needs the ``data`` extra (pandas, sciki
 ((8, 11), (2, 11), dtype('float32'))
 """
 
+import pathlib
+
 import numpy as np
 
+from neuropil.datasets.download import ENV_ROOT, DatasetNotFoundError, dataset_folder
 from neuropil.errors import ConfigError
 
 FEATURE_COLUMNS = (
@@ -26,6 +35,7 @@ FEATURE_COLUMNS = (
     "HasCrCard", "IsActiveMember", "EstimatedSalary",
 )  # fmt: skip
 TARGET_COLUMN = "Exited"
+CSV_NAME = "Churn_Modelling.csv"
 
 
 def _require(module, extra="data"):
@@ -46,6 +56,30 @@ def load_churn(path):
             f"Received columns: {list(frame.columns)}"
         )
     return frame
+
+
+def churn(path=None):
+    """The bank-churn table (10,000 customers, 14 columns, target ``Exited``) as a DataFrame.
+
+    ``path`` is the CSV file or a folder holding ``Churn_Modelling.csv``; by default the cache
+    folder ``$NEUROPIL_DATA/churn/`` (``~/.cache/neuropil/churn/``) is used. Preprocess it as the
+    notes do with ``churn_preprocess(churn())``.
+    """
+    if path is None:
+        candidate = dataset_folder("churn") / CSV_NAME
+    else:
+        candidate = pathlib.Path(path).expanduser()
+        if candidate.is_dir():
+            candidate = candidate / CSV_NAME
+    if not candidate.is_file():
+        raise DatasetNotFoundError(
+            f"The bank-churn CSV is not at '{candidate}'. Its publisher offers no download "
+            "without a login: get 'Churn_Modelling.csv' (Kaggle, 'Churn Modelling', 684,858 "
+            f"bytes) and pass path='<the file or its folder>', or copy it to "
+            f"'{dataset_folder('churn') / CSV_NAME}' (set {ENV_ROOT} to use another cache "
+            f"folder). Received: path={None if path is None else str(path)!r}"
+        )
+    return load_churn(candidate)
 
 
 def churn_preprocess(frame, test_size=0.2, random_state=0):
