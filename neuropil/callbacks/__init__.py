@@ -27,6 +27,7 @@ and ``LearningRateScheduler`` (``learning_rate``).
 from neuropil.callback_base import Callback
 from neuropil.callbacks.callback_list import CallbackList
 from neuropil.callbacks.checkpoint import ModelCheckpoint
+from neuropil.callbacks.diagnostics import GradientDiagnostics as GradientDiagnostics
 from neuropil.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from neuropil.callbacks.monitor import MonitorCallback
 from neuropil.callbacks.monitor import infer_mode as infer_mode
