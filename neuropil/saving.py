@@ -64,6 +64,9 @@ def _atomic_target(filepath):
         yield temp
         with open(temp, "rb") as f:
             os.fsync(f.fileno())
+        umask = os.umask(0)  # mkstemp makes the file private; give it the usual permissions
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, filepath)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -160,3 +160,12 @@ def test_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
         model.save(path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.npil"]
+
+
+def test_saved_file_gets_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        _model().save(tmp_path / "m.npil")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "m.npil").stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,266 @@
+"""What ``neuropil train``, ``evaluate``, ``predict`` and ``summary`` do.
+
+Each function takes the parsed arguments, prints its results on stdout and returns the exit
+status; errors propagate to ``neuropil.cli.main``, which turns them into one line on stderr.
+Progress goes through ``fit``'s own display: a tqdm bar per epoch on a terminal, one plain line
+per epoch otherwise, nothing with ``--quiet``.
+"""
+
+import contextlib
+import math
+import os
+import shlex
+import sys
+import time
+
+import numpy as np
+
+from neuropil.cli import data, report
+from neuropil.errors import ConfigError, ShapeError
+
+
+def stdout_is_terminal():
+    """Whether results go to a terminal (where a progress bar makes sense)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _say(args, text):
+    if not args.quiet:
+        print(text, flush=True)
+
+
+def _load_data(args, train=True):
+    name = args.dataset
+    _say(args, f"Loading {name}: {data.DATASETS[name][1]}")
+    (x_train, y_train), (x_test, y_test) = data.load_dataset(
+        name, data_dir=args.data_dir, download=not args.no_download
+    )
+    if args.limit:
+        if train:
+            x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+        else:
+            x_test, y_test = x_test[: args.limit], y_test[: args.limit]
+    return (x_train, y_train), (x_test, y_test)
+
+
+def threads(limit):
+    """A context limiting the BLAS thread pools to ``limit`` threads (None: no change)."""
+    if limit is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        raise ImportError("--threads needs threadpoolctl: pip install neuropil[cli]") from None
+    return threadpool_limits(limits=limit)
+
+
+def _load_model(path):
+    from neuropil.models import load_model
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No model file at '{path}'")
+    return load_model(path)
+
+
+def _check_fits(model, x, dataset):
+    expected = tuple(model.input_shape or ())
+    if tuple(x.shape[1:]) != expected:
+        raise ShapeError(
+            f"The model expects inputs of shape {expected} but the dataset '{dataset}' has "
+            f"images of shape {tuple(x.shape[1:])}. Received: --dataset {dataset}"
+        )
+
+
+def _compile(model, args, compile_config, learning_rate):
+    """Compile for class labels; a config's saved optimizer is kept unless --optimizer is given."""
+    from neuropil import optimizers
+
+    saved = (compile_config or {}).get("optimizer")
+    if args.optimizer is None and saved:
+        spec = {"class_name": saved["class_name"], "config": dict(saved.get("config", {}))}
+        if args.learning_rate is not None:
+            spec["config"]["learning_rate"] = args.learning_rate
+        optimizer = optimizers.deserialize(spec)
+    else:
+        optimizer = type(optimizers.get(args.optimizer or "adam"))(learning_rate=learning_rate)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])  # fmt: skip
+    return optimizer
+
+
+def _rate(value, number=False):
+    if isinstance(value, (int, float)):
+        return float(value) if number else f"{value:g}"
+    return type(value).__name__  # a schedule
+
+
+def _output_folder(args, model_name):
+    folder = args.output
+    if folder is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = base = os.path.join("runs", f"{model_name}-{stamp}")
+        suffix = 1
+        while os.path.exists(folder):
+            folder, suffix = f"{base}-{suffix}", suffix + 1
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise FileExistsError(f"--output '{folder}' exists and is not a folder")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def train(args):
+    """``neuropil train``: fit a model, evaluate it on the test split, write the run folder."""
+    with threads(args.threads):
+        return _train(args)
+
+
+def _train(args):
+    import neuropil as npl
+    from neuropil.callbacks import CSVLogger
+
+    npl.set_seed(args.seed)
+    config = compile_config = None
+    if args.config:
+        config, compile_config = data.read_config(args.config)
+    (x_train, y_train), (x_test, y_test) = _load_data(args, train=True)
+    classes = int(max(y_train.max(initial=0), y_test.max(initial=0))) + 1
+    if config is not None:
+        model = data.build_from_config(config, x_train.shape[1:], args.config)
+        model_name, default_epochs, default_lr = model.name, 10, 0.001
+    else:
+        model_name = args.model or "mnist-cnn"
+        try:
+            model = data.build_preset(model_name, x_train.shape[1:], classes)
+        except ShapeError as exc:
+            raise ShapeError(f"The preset '{model_name}' does not fit the images of "
+                             f"'{args.dataset}', of shape {x_train.shape[1:]} (try --model "
+                             f"mnist-mlp): {exc}") from None  # fmt: skip
+        _, default_epochs, default_lr, _ = data.PRESETS[model_name]
+    _check_fits(model, x_train, args.dataset)
+    epochs = args.epochs or default_epochs
+    learning_rate = args.learning_rate or default_lr
+    optimizer = _compile(model, args, compile_config, learning_rate)
+    held_out = len(x_train) - math.floor(len(x_train) * (1 - args.validation_split))
+    if args.validation_split and held_out in (0, len(x_train)):
+        raise ConfigError(f"--validation-split {args.validation_split} leaves no images on one "
+                          f"side of {len(x_train)} training images")  # fmt: skip
+    folder = _output_folder(args, model_name)
+    _say(args, f"Training {model_name} ({model.count_params():,} parameters) on "
+         f"{len(x_train) - held_out:,} images ({held_out:,} held out for validation) for "
+         f"{epochs} epochs, batch size {args.batch_size}, {type(optimizer).__name__} "
+         f"learning rate {_rate(optimizer.learning_rate)}")  # fmt: skip
+    start = time.perf_counter()
+    history = model.fit(
+        x_train, y_train, batch_size=args.batch_size, epochs=epochs,
+        validation_split=args.validation_split, verbose=0 if args.quiet else "auto",
+        callbacks=[CSVLogger(os.path.join(folder, "history.csv"))],
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    loss, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
+    predicted = model.predict(x_test, batch_size=500, verbose=0).argmax(axis=1)
+    model.save(os.path.join(folder, "model.npil"))
+    run = {
+        "command": shlex.join(["neuropil", *args.argv]),
+        "dataset": args.dataset, "model": args.config or model_name, "epochs": epochs,
+        "batch_size": args.batch_size, "optimizer": type(optimizer).__name__,
+        "learning_rate": _rate(optimizer.learning_rate, number=True),
+        "validation_split": args.validation_split,
+        "seed": args.seed, "train_images": len(x_train) - held_out,
+        "validation_images": held_out, "test_images": len(x_test),
+        "train_seconds": round(seconds, 3), "test_loss": float(loss),
+        "test_accuracy": float(accuracy),
+    }  # fmt: skip
+    written = report.write_run(folder, run, history.history, y_test, predicted, classes,
+                               plots=not args.no_plots)  # fmt: skip
+    print(f"test accuracy: {accuracy:.4f} (loss {loss:.4f}) on {len(x_test):,} test images, "
+          f"after {seconds:.1f} s of training")  # fmt: skip
+    print(f"run folder: {folder} ({', '.join(written)})")
+    return 0
+
+
+def evaluate(args):
+    """``neuropil evaluate MODEL``: loss and metrics on a dataset's test split."""
+    with threads(args.threads):
+        return _evaluate(args)
+
+
+def _evaluate(args):
+    if args.json:
+        args.quiet = True  # stdout carries the JSON document alone
+    model = _load_model(args.model)
+    _, (x_test, y_test) = _load_data(args, train=False)
+    _check_fits(model, x_test, args.dataset)
+    if not model.compiled or model.loss is None:
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])  # fmt: skip
+    verbose = 1 if stdout_is_terminal() and not args.quiet else 0
+    results = model.evaluate(x_test, y_test, batch_size=args.batch_size, verbose=verbose,
+                             return_dict=True)  # fmt: skip
+    results = {key: float(value) for key, value in results.items()}
+    if args.json:
+        import json
+
+        print(json.dumps({"model": args.model, "dataset": args.dataset,
+                          "images": len(x_test), **results}))  # fmt: skip
+    else:
+        for key, value in results.items():
+            print(f"{key}: {value:.4f}")
+        _say(args, f"({len(x_test):,} test images of {args.dataset})")
+    return 0
+
+
+def _reader(model, threshold):
+    """A function path -> model input for ``model``'s input shape."""
+    from neuropil import vision
+
+    shape = tuple(model.input_shape or ())
+    if shape in ((28, 28), (28, 28, 1), (784,)):
+        return lambda path: vision.load_digit(path, threshold=threshold).reshape(shape)
+    if len(shape) == 3 and shape[2] in (1, 3):
+        return lambda path: vision.load_image(path, shape[:2], channels=shape[2])
+    raise ShapeError(f"predict reads images for models with inputs (height, width, 1 or 3) "
+                     f"or 28x28 digits. Received: a model with input shape {shape}")  # fmt: skip
+
+
+def predict(args):
+    """``neuropil predict MODEL IMAGE...``: one line per image: name, class, probability."""
+    model = _load_model(args.model)
+    read = _reader(model, args.threshold)
+    failures = 0
+    for path in args.images:
+        try:
+            x = read(path)[None]
+        except (OSError, ValueError) as exc:  # one bad file does not stop the others
+            from neuropil.cli import _message
+
+            print(f"neuropil: error: {_message(exc)}", file=sys.stderr, flush=True)
+            failures += 1
+            continue
+        scores = model.predict(x, verbose=0)[0]
+        if scores.shape == (1,):  # a single sigmoid unit: probability of class 1
+            scores = np.array([1 - scores[0], scores[0]])
+        best = int(np.argmax(scores))
+        print(f"{path} {best} {float(scores[best]):.4f}", flush=True)
+    return 1 if failures else 0
+
+
+def summary(args):
+    """``neuropil summary MODEL``: the layer table, compile settings and epochs trained."""
+    from neuropil import optimizers
+
+    model = _load_model(args.model)
+    model.summary()
+    if model.compiled:
+        spec = optimizers.serialize(model.optimizer)
+        rate = f" (learning rate {_rate(model.optimizer.learning_rate)})"
+        loss = getattr(model.loss, "name", type(model.loss).__name__)
+        metrics = ", ".join(m if isinstance(m, str) else m.name for m in model._metric_specs)
+        print(f"Optimizer: {spec['class_name']}{rate}")
+        print(f"Loss: {loss}" + (f"; metrics: {metrics}" if metrics else ""))
+    else:
+        print("Not compiled (saved without optimizer and loss)")
+    print(f"Epochs trained: {model.epochs_trained}")
+    return 0

@@ -1,0 +1,257 @@
+"""The ``neuropil`` command end to end: train a tiny model, evaluate it, predict PNGs, summary.
+
+Most tests call ``neuropil.cli.main`` in this process; the ones about what a user sees in a
+shell (exit codes, no tracebacks, clean output when piped) start the real command.
+"""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from neuropil.cli import main
+from tests.cli.conftest import run_cli
+from tests.cli.drawing import draw_strokes, render_text
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _one_error_line(err):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("neuropil: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# -- train -------------------------------------------------------------------------------------
+def test_train_writes_the_run_folder(tiny_run):
+    folder = tiny_run["folder"]
+    names = sorted(os.listdir(folder))
+    assert names == ["accuracy.png", "confusion_matrix.png", "history.csv", "loss.png",
+                     "metrics.json", "model.npil"]  # fmt: skip
+    for name in ("loss.png", "accuracy.png", "confusion_matrix.png"):
+        image = cv2.imread(str(folder / name))
+        assert (folder / name).read_bytes()[:8] == PNG_SIGNATURE
+        assert image.shape[0] >= 300 and image.shape[1] >= 400
+    with open(folder / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["epoch"] for row in rows] == ["0", "1"]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(rows[0])
+
+
+def test_train_metrics_json(tiny_run):
+    metrics = json.loads((tiny_run["folder"] / "metrics.json").read_text())
+    assert metrics["dataset"] == "embedded-mnist" and metrics["model"] == "mnist-tiny"
+    assert (metrics["train_images"], metrics["validation_images"]) == (900, 100)
+    assert metrics["test_images"] == 2000 and metrics["epochs"] == 2 and metrics["seed"] == 0
+    matrix = metrics["confusion_matrix"]
+    assert len(matrix) == 10 and sum(map(sum, matrix)) == 2000
+    assert sum(matrix[i][i] for i in range(10)) / 2000 == pytest.approx(metrics["test_accuracy"])
+    assert 0.5 < metrics["test_accuracy"] <= 1.0
+    assert metrics["command"].startswith("neuropil train --model mnist-tiny")
+
+
+def test_train_prints_progress_and_test_accuracy(tiny_run):
+    out = tiny_run["stdout"]
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out  # one line per epoch (not a terminal)
+    assert "\r" not in out and "\x1b" not in out
+    last = out.strip().splitlines()
+    assert last[-2].startswith("test accuracy: 0.")
+    assert last[-1].startswith("run folder: ")
+
+
+def test_train_is_repeatable_with_a_seed(tiny_run, tmp_path):
+    status, out, _ = run_cli("train", "--model", "mnist-tiny", "--epochs", "2", "--limit",
+                             "1000", "--output", tmp_path, "--quiet", "--no-plots")  # fmt: skip
+    assert status == 0
+    first = json.loads((tiny_run["folder"] / "metrics.json").read_text())
+    again = json.loads((tmp_path / "metrics.json").read_text())
+    assert again["test_loss"] == first["test_loss"]
+    assert not (tmp_path / "loss.png").exists()
+    assert len(out.strip().splitlines()) == 2  # --quiet: the accuracy and the folder
+
+
+def test_train_options_reach_the_model(tmp_path):
+    status, _, err = run_cli("train", "--model", "mnist-mlp", "--epochs", "1", "--limit", "300",
+                             "--batch-size", "50", "--optimizer", "SGD", "--lr", "0.05",
+                             "--validation-split", "0", "--seed", "3", "--output", tmp_path,
+                             "--quiet", "--no-plots")  # fmt: skip
+    assert status == 0, err
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["optimizer"] == "SGD" and metrics["learning_rate"] == 0.05
+    assert metrics["batch_size"] == 50
+    assert metrics["validation_images"] == 0 and metrics["train_images"] == 300
+    status, out, _ = run_cli("summary", tmp_path / "model.npil")
+    assert "Optimizer: SGD (learning rate 0.05)" in out and "Epochs trained: 1" in out
+
+
+def test_train_from_a_json_config(tmp_path):
+    from neuropil.layers import Dense, Flatten, Input
+    from neuropil.models import Sequential
+
+    config = Sequential([Input((28, 28, 1)), Flatten(), Dense(10, activation="softmax")],
+                        name="softmax-regression").get_config()  # fmt: skip
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(config))
+    status, out, err = run_cli("train", "--config", path, "--epochs", "1", "--limit", "500",
+                               "--output", tmp_path / "run", "--quiet", "--no-plots")  # fmt: skip
+    assert status == 0, err
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["model"] == str(path)
+    # the config.json layout inside a .npil file, and the .npil file itself, work too
+    status, out, err = run_cli("train", "--config", tmp_path / "run" / "model.npil", "--epochs",
+                               "1", "--limit", "200", "--output", tmp_path / "again", "--quiet",
+                               "--no-plots")  # fmt: skip
+    assert status == 0, err
+    _, summary, _ = run_cli("summary", tmp_path / "again" / "model.npil")
+    assert 'Model: "softmax-regression"' in summary and "7,850" in summary
+
+
+# -- evaluate, predict, summary, info ----------------------------------------------------------
+def test_evaluate_reproduces_the_training_metrics(tiny_run):
+    status, out, err = run_cli("evaluate", tiny_run["model"], "--json")
+    assert status == 0, err
+    result = json.loads(out)  # nothing but the JSON document on stdout
+    metrics = json.loads((tiny_run["folder"] / "metrics.json").read_text())
+    assert result["images"] == 2000
+    assert result["accuracy"] == pytest.approx(metrics["test_accuracy"])
+    assert result["loss"] == pytest.approx(metrics["test_loss"], rel=1e-5)
+    status, out, _ = run_cli("evaluate", tiny_run["model"], "--limit", "100")
+    assert status == 0 and "accuracy: " in out and "100 test images" in out
+
+
+def test_predict_prints_name_class_and_probability(tiny_run, tmp_path):
+    paths = []
+    for digit, image in ((1, render_text(1)), (7, draw_strokes(7, paper=0, ink=255))):
+        paths.append(tmp_path / f"digit {digit}.png")  # a space in the name is fine
+        cv2.imwrite(str(paths[-1]), image)
+    status, out, err = run_cli("predict", tiny_run["model"], *paths)
+    assert status == 0, err
+    lines = out.strip().splitlines()
+    assert len(lines) == 2
+    for path, line in zip(paths, lines):
+        name, label, probability = line.rsplit(" ", 2)
+        assert name == str(path) and label in "0123456789" and 0.1 < float(probability) <= 1.0
+
+
+def test_predict_reports_bad_files_and_goes_on(tiny_run, tmp_path):
+    good = tmp_path / "good.png"
+    cv2.imwrite(str(good), render_text(3))
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "notes.png").write_text("not an image")
+    cv2.imwrite(str(tmp_path / "blank.png"), render_text(3, ink=255))  # white on white
+    bad = ["empty.png", "notes.png", "blank.png", "missing.png"]
+    status, out, err = run_cli("predict", tiny_run["model"], good, *(tmp_path / n for n in bad))
+    assert status == 1
+    assert out.startswith(f"{good} ") and len(out.strip().splitlines()) == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith("neuropil: error: ") for line in lines)
+    assert "empty" in lines[0] and "cannot decode" in lines[1]
+    assert "No digit found" in lines[2] and "No image file" in lines[3]
+
+
+def test_summary_lists_layers_and_training(tiny_run):
+    status, out, _ = run_cli("summary", tiny_run["model"])
+    assert status == 0
+    assert 'Model: "mnist-tiny"' in out and "(None, 15)" in out and "Total params: 11,935" in out
+    assert "Optimizer: Adam (learning rate 0.01)" in out
+    assert "Loss: sparse_categorical_crossentropy; metrics: accuracy" in out
+    assert "Epochs trained: 2" in out
+
+
+def test_info_reports_numpy_blas_threads_and_devices():
+    status, out, _ = run_cli("info")
+    assert status == 0
+    text = out.splitlines()
+    assert text[0].startswith("neuropil ") and any(line.startswith("NumPy ") for line in text)
+    assert any(line.strip().startswith("BLAS: ") for line in text)
+    assert "Threads:" in text and any("threads" in line for line in text)
+    assert any(line.startswith("CPU is available") for line in text)
+    assert any(line.startswith("GPU not available") for line in text)
+
+
+def test_info_without_threadpoolctl_reads_the_environment(monkeypatch):
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    status, out, _ = run_cli("info")
+    assert status == 0
+    assert "install threadpoolctl" in out and "environment: OMP_NUM_THREADS=1" in out
+
+
+# -- errors --------------------------------------------------------------------------------
+@pytest.mark.parametrize("argv, expected", [
+    (["train", "--epochs", "0"], "--epochs: expected a positive integer"),
+    (["train", "--dataset", "imagenet"], "unknown dataset 'imagenet'"),
+    (["train", "--model", "resnet"], "invalid choice: 'resnet'"),
+    (["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
+    (["train", "--lr", "-1"], "expected a positive number"),
+    (["train", "--model", "mnist-cnn", "--config", "x.json"], "not allowed with argument"),
+    (["predict", "model.npil"], "required: IMAGE"),
+    (["predict", "m.npil", "x.png", "--threshold", "300"], "a gray level 0..254 or 'otsu'"),
+    (["fly"], "invalid choice: 'fly'"),
+])  # fmt: skip
+def test_usage_errors_are_one_line_with_status_2(argv, expected):
+    status, out, err = run_cli(*argv)
+    assert status == 2 and out == ""
+    assert expected in _one_error_line(err)
+
+
+@pytest.mark.parametrize("make, argv, expected", [
+    (None, ["summary", "{tmp}/missing.npil"], "No model file at"),
+    ("text", ["evaluate", "{tmp}/file"], "not a neuropil model file"),
+    ("text", ["train", "--config", "{tmp}/file"], "not JSON"),
+    ("json", ["train", "--config", "{tmp}/file"], "has no list of layers"),
+    (None, ["train", "--dataset", "digits", "--output", "{tmp}/run"], "does not fit the images"),
+    (None, ["train", "--dataset", "digits", "--data-dir", "{tmp}"], "--data-dir does not apply"),
+    (None, ["evaluate", "{model}", "--dataset", "digits"], "The model expects inputs of shape"),
+])  # fmt: skip
+def test_runtime_errors_are_one_line_with_status_1(make, argv, expected, tmp_path, tiny_run):
+    if make == "text":
+        (tmp_path / "file").write_text("hello")
+    elif make == "json":
+        (tmp_path / "file").write_text('{"name": "x"}')
+    argv = [a.format(tmp=tmp_path, model=tiny_run["model"]) for a in argv]
+    status, out, err = run_cli(*argv)
+    assert status == 1
+    assert expected in _one_error_line(err)
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        main(["--debug", "summary", str(tmp_path / "missing.npil")])
+    with pytest.raises(FileNotFoundError):
+        main(["summary", str(tmp_path / "missing.npil"), "--debug"])
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "train" in capsys.readouterr().err
+
+
+# -- the real command in a shell -----------------------------------------------------------
+def _shell(*argv, **kwargs):
+    command = shutil.which("neuropil", path=os.path.dirname(sys.executable))
+    prefix = [command] if command else [sys.executable, "-m", "neuropil.cli"]
+    return subprocess.run([*prefix, *map(str, argv)], capture_output=True, text=True,
+                          timeout=300, **kwargs)  # fmt: skip
+
+
+def test_piped_output_is_clean_and_errors_have_no_traceback(tmp_path):
+    done = _shell("train", "--model", "mnist-tiny", "--epochs", "2", "--limit", "400",
+                  "--output", tmp_path / "run", "--no-plots")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "\r" not in done.stdout and "\x1b" not in done.stdout and done.stderr == ""
+    assert [line[:9] for line in done.stdout.splitlines() if line.startswith("Epoch")] == [
+        "Epoch 1/2", "Epoch 2/2"]  # fmt: skip
+    done = _shell("predict", tmp_path / "run" / "model.npil", tmp_path / "nothing.png")
+    assert done.returncode == 1 and done.stdout == ""
+    assert _one_error_line(done.stderr) == (
+        f"neuropil: error: No image file at '{tmp_path / 'nothing.png'}'")  # fmt: skip
+    done = _shell("train", "--batch-size", "many")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    _one_error_line(done.stderr)
