@@ -1,13 +1,14 @@
-"""Timing helpers shared by the benchmark workloads: medians of repeats, peak memory, tables."""
+"""Timing helpers shared by the benchmarks: medians of repeats, resident memory, tables."""
 
 import gc
+import resource
 import statistics
 import time
-import tracemalloc
 
 
 def median_seconds(run_once, repeats, warmup=1):
-    """Median wall time of ``run_once()`` over ``repeats`` calls, after ``warmup`` untimed calls."""
+    """Median wall time of ``run_once()`` over ``repeats`` calls, after ``warmup`` untimed calls;
+    returns ``(median, all times)``."""
     for _ in range(warmup):
         run_once()
     times = []
@@ -19,16 +20,32 @@ def median_seconds(run_once, repeats, warmup=1):
     return statistics.median(times), times
 
 
-def peak_python_memory_mb(run_once):
-    """Peak memory allocated through Python's allocator during one call (NumPy arrays included;
-    PyTorch's own allocator is not seen by tracemalloc, so torch peaks read low)."""
-    gc.collect()
-    tracemalloc.start()
+def current_rss_mb():
+    """Resident memory of this process now (Linux /proc; falls back to the peak so far)."""
     try:
-        run_once()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
+def reset_peak_rss():
+    """Restart the peak-RSS count from the current RSS (Linux >= 4.0: writing 5 to clear_refs
+    resets the high-water mark that ``ru_maxrss`` reports). Returns False where unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_mb():
+    """Highest resident memory of this process (since the last reset), ``ru_maxrss``, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 def format_table(rows, headers):
