@@ -116,6 +116,21 @@ def _bad(filepath, problem):
     return FileFormatError(f"Cannot load '{filepath}': {problem}")
 
 
+def check_header(header, fmt, max_version, fail, where="metadata"):
+    """Raise ``fail(problem)`` unless ``header`` names ``fmt`` at a version this neuropil reads.
+
+    Shared by every neuropil file reader (model files, classic neuron files).
+    """
+    if not isinstance(header, dict) or header.get("format") != fmt:
+        raise fail(f"{where} does not name the format '{fmt}'")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > max_version:
+        raise fail(
+            f"format version {version!r} is newer than this neuropil reads ({max_version}); "
+            "upgrade neuropil"
+        )
+
+
 def _read_members(filepath):
     """The verified members of a model file, as bytes, plus its metadata."""
     if not os.path.exists(filepath):
@@ -133,15 +148,7 @@ def _read_members(filepath):
         raise _bad(filepath, f"not a neuropil model file, or truncated ({exc})") from None
     except (zlib.error, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _bad(filepath, f"the file is corrupted ({exc})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        raise _bad(filepath, f"metadata does not name the format '{FORMAT}'")
-    version = metadata.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise _bad(
-            filepath,
-            f"format version {version!r} is newer than this neuropil reads ({FORMAT_VERSION}); "
-            "upgrade neuropil",
-        )
+    check_header(metadata, FORMAT, FORMAT_VERSION, lambda problem: _bad(filepath, problem))
     expected = metadata.get("sha256", {})
     for name in ("config.json", "weights.npz"):
         if name not in members:

@@ -24,7 +24,7 @@ import os
 import numpy as np
 
 from neuropil.errors import FileFormatError
-from neuropil.saving import _atomic_target
+from neuropil.saving import _atomic_target, check_header
 
 FORMAT = "neuropil.classic"
 FORMAT_VERSION = 1
@@ -79,15 +79,9 @@ def read(filepath, expected=None):
             document = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise bad(filepath, f"not a neuropil.classic JSON file, or truncated ({exc})") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise bad(filepath, f"the file does not name the format '{FORMAT}'")
-    version = document.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise bad(
-            filepath,
-            f"format version {version!r} is newer than this neuropil reads ({FORMAT_VERSION}); "
-            "upgrade neuropil",
-        )
+    check_header(
+        document, FORMAT, FORMAT_VERSION, lambda problem: bad(filepath, problem), "the file"
+    )
     name = document.get("class_name")
     if name not in _CLASSES:
         raise bad(filepath, f"unknown class {name!r}; expected one of {sorted(_CLASSES)}")
