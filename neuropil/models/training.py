@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from neuropil import backend
+from neuropil import backend, memory
 from neuropil import losses as losses_module
 from neuropil import metrics as metrics_module
 from neuropil import optimizers as optimizers_module
@@ -123,6 +123,7 @@ class TrainingMixin:
             )
         batch_size = D.check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else verbose
+        memory.keep_freed_memory()
         x = self._inputs(x)
         y = self._targets(y, x)
         sw = self._weights_for(y, len(x), sample_weight, class_weight)
@@ -230,6 +231,7 @@ class TrainingMixin:
         y = self._targets(y, x)
         sw = self._weights_for(y, len(x), sample_weight, None)
         self._prepare_training()
+        memory.keep_freed_memory()
         logs = self._evaluate_arrays(x, y, sw, batch_size)
         if return_dict:
             return logs
@@ -264,6 +266,7 @@ class TrainingMixin:
         """
         batch_size = D.check_batch_size(batch_size)
         x = self._inputs(x)
+        memory.keep_freed_memory()
         with no_grad():
             outputs = [
                 self.call(Tensor._wrap(x[part]), training=False).data
