@@ -12,12 +12,14 @@ array([[0., 1.]], dtype=float32)
 
 from neuropil.functional import activations as _activations
 from neuropil.functional import conv as _conv
+from neuropil.functional import conv_pool as _conv_pool
 from neuropil.functional import dropout as _dropout
 from neuropil.functional import losses as _losses
 from neuropil.functional import normalization as _normalization
 from neuropil.functional import pooling as _pooling
 from neuropil.functional.activations import *  # noqa: F401,F403
 from neuropil.functional.conv import *  # noqa: F401,F403
+from neuropil.functional.conv_pool import *  # noqa: F401,F403
 from neuropil.functional.dropout import *  # noqa: F401,F403
 from neuropil.functional.elementwise import (
     abs,
@@ -58,6 +60,7 @@ __all__ = [
 __all__ += (
     _activations.__all__
     + _conv.__all__
+    + _conv_pool.__all__
     + _dropout.__all__
     + _losses.__all__
     + _normalization.__all__

@@ -89,12 +89,59 @@ def conv_output_length(n, kernel, stride, pads=(0, 0), dilation=1):
     return (n + pads[0] + pads[1] - ((kernel - 1) * dilation + 1)) // stride + 1
 
 
+def prepare_input(x, kernel, strides, padding, dilation, owner="conv2d"):
+    """Check shapes and arguments; return (padded x data, strides, dilation, pads, (oh, ow))."""
+    if x.ndim != 4 or kernel.ndim != 4:
+        raise ShapeError(
+            f"{owner} expects x of shape (batch, height, width, channels) and a kernel of shape "
+            f"(kh, kw, in_channels, filters). Received: x {x.shape}, kernel {kernel.shape}"
+        )
+    kh, kw, c_in, _ = kernel.shape
+    if x.shape[3] != c_in:
+        raise ShapeError(
+            f"{owner} kernel expects {c_in} input channels. Received: x with {x.shape[3]} "
+            f"channels, shape {x.shape}"
+        )
+    strides, dilation = _pair(strides, "strides", owner), _pair(dilation, "dilation", owner)
+    height, width = x.shape[1:3]
+    pads = conv_padding(padding, (height, width), (kh, kw), strides, dilation, owner)
+    oh = conv_output_length(height, kh, strides[0], pads[0], dilation[0])
+    ow = conv_output_length(width, kw, strides[1], pads[1], dilation[1])
+    if oh < 1 or ow < 1:
+        raise ShapeError(
+            f"{owner} kernel {(kh, kw)} (dilation {dilation}) does not fit input "
+            f"{height}x{width} with padding {pads}. Received: x of shape {x.shape}"
+        )
+    padded = any(pads[0]) or any(pads[1])
+    xp = np.pad(x.data, ((0, 0), pads[0], pads[1], (0, 0))) if padded else x.data
+    return xp, strides, dilation, pads, (oh, ow)
+
+
 def _windows(xp, kh, kw, oh, ow, strides, dilation):
     """View of ``xp`` (N, H, W, C) as (N, OH, OW, kh, kw, C) windows; no copy."""
     n, h, w, c = xp.strides
     (sh, sw), (dh, dw) = strides, dilation
     shape = (xp.shape[0], oh, ow, kh, kw, xp.shape[3])
     return as_strided(xp, shape, (n, h * sh, w * sw, h * dh, w * dw, c), writeable=False)
+
+
+def im2col(windows):
+    """The window view (..., kh, kw, C) copied into a (windows, kh*kw*C) matrix.
+
+    With one channel (grayscale images) a window row is only kw values long, and copying the
+    view row by row crawls along those short rows. The matrix is then filled column by column
+    instead: stored as its contiguous transpose, (kh*kw, windows), and returned as a transposed
+    view, which BLAS reads as it is. For the 3x3 windows of 128 MNIST images this takes 0.3 ms
+    instead of 1.7 ms, and the kernel gradient's product is faster in that layout too.
+    """
+    depth = int(np.prod(windows.shape[-3:]))
+    if windows.shape[-1] > 1:
+        return np.ascontiguousarray(windows).reshape(-1, depth)
+    lead = windows.ndim - 3
+    order = (lead, lead + 1, lead + 2, *range(lead))
+    columns = np.empty(windows.shape[-3:] + windows.shape[:-3], dtype=windows.dtype)
+    np.copyto(columns, windows.transpose(order))
+    return columns.reshape(depth, -1).T
 
 
 def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
@@ -105,31 +152,9 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
     dkernel = cols^T @ g;  dbias = sum of g;  dx = each tap's (g @ kernel_tap^T) added into its
     window positions (skipped when x needs no gradient, e.g. the first layer's input).
     """
-    if x.ndim != 4 or kernel.ndim != 4:
-        raise ShapeError(
-            "conv2d expects x of shape (batch, height, width, channels) and a kernel of shape "
-            f"(kh, kw, in_channels, filters). Received: x {x.shape}, kernel {kernel.shape}"
-        )
-    kh, kw, c_in, filters = kernel.shape
-    if x.shape[3] != c_in:
-        raise ShapeError(
-            f"conv2d kernel expects {c_in} input channels. Received: x with {x.shape[3]} "
-            f"channels, shape {x.shape}"
-        )
-    strides, dilation = _pair(strides, "strides"), _pair(dilation, "dilation")
-    batch, height, width = x.shape[:3]
-    pads = conv_padding(padding, (height, width), (kh, kw), strides, dilation)
-    oh = conv_output_length(height, kh, strides[0], pads[0], dilation[0])
-    ow = conv_output_length(width, kw, strides[1], pads[1], dilation[1])
-    if oh < 1 or ow < 1:
-        raise ShapeError(
-            f"conv2d kernel {(kh, kw)} (dilation {dilation}) does not fit input "
-            f"{height}x{width} with padding {pads}. Received: x of shape {x.shape}"
-        )
-    padded = any(pads[0]) or any(pads[1])
-    xp = np.pad(x.data, ((0, 0), pads[0], pads[1], (0, 0))) if padded else x.data
-    cols = np.ascontiguousarray(_windows(xp, kh, kw, oh, ow, strides, dilation))
-    cols = cols.reshape(batch * oh * ow, kh * kw * c_in)
+    xp, strides, dilation, pads, (oh, ow) = prepare_input(x, kernel, strides, padding, dilation)
+    (kh, kw, c_in, filters), batch = kernel.shape, x.shape[0]
+    cols = im2col(_windows(xp, kh, kw, oh, ow, strides, dilation))
     k2 = kernel.data.reshape(kh * kw * c_in, filters)
     out = cols @ k2
     if bias is not None:
@@ -169,8 +194,9 @@ def _input_gradient(g2, k2, padded_shape, geometry, strides, dilation, pads):
     """dx: for each kernel tap (a, b), g @ kernel[a, b]^T is that tap's share of the gradient
     at every window; add it into the input positions the tap touched.
 
-    One small product per tap instead of one large product followed by a scatter: the large
-    (windows x kh*kw*C) matrix of window gradients is never materialised.
+    One small product per tap, each added at once while it is still in cache, rather than one
+    product giving (windows x kh*kw*C) whose columns would then be read with gaps (measured
+    1.3x slower for the MNIST convnet's second layer; so was splitting the adds over threads).
     """
     kh, kw, oh, ow = geometry
     batch, _, _, c_in = padded_shape
@@ -178,11 +204,13 @@ def _input_gradient(g2, k2, padded_shape, geometry, strides, dilation, pads):
     (sh, sw), (dh, dw) = strides, dilation
     taps = k2.reshape(kh, kw, c_in, -1)
     share = np.empty((g2.shape[0], c_in), dtype=g2.dtype)
+    images = share.reshape(batch, oh, ow, c_in)
     for a in range(kh):
         for b in range(kw):
             np.matmul(g2, taps[a, b].T, out=share)
             rows = slice(a * dh, a * dh + sh * (oh - 1) + 1, sh)
             cols = slice(b * dw, b * dw + sw * (ow - 1) + 1, sw)
-            dxp[:, rows, cols, :] += share.reshape(batch, oh, ow, c_in)
+            target = dxp[:, rows, cols]
+            np.add(target, images, out=target)
     (top, bottom), (left, right) = pads
     return dxp[:, top : padded_shape[1] - bottom, left : padded_shape[2] - right, :]

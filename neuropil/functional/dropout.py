@@ -58,6 +58,6 @@ def dropout(x, rate, training=True, noise_shape=None):
         return x
     # Generator.random draws float32 or float64 directly; other dtypes go through float32.
     draw_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float32
-    keep = backend.rng().random(shape, dtype=draw_dtype) >= rate
-    mask = keep.astype(x.dtype) * np.asarray(1 / (1 - rate), dtype=x.dtype)
+    draws = backend.rng().random(shape, dtype=draw_dtype)
+    mask = np.multiply(draws >= rate, np.asarray(1 / (1 - rate), dtype=x.dtype), dtype=x.dtype)
     return make(x.data * mask, (x,), lambda g: (g * mask,))

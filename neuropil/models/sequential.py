@@ -40,7 +40,7 @@ class Sequential(TrainingMixin):
         self.history = None
         self.epochs_trained = 0
         self._train_seed = None
-        self._deferred_relu = None
+        self._plan = None
         for layer in layers or ():
             self.add(layer)
 
@@ -73,7 +73,7 @@ class Sequential(TrainingMixin):
             self.output_shape = layer.build_for(shape)  # raises before anything is recorded
             self.input_shape, self.built = input_shape, True
         self.layers.append(layer)
-        self._deferred_relu = None
+        self._plan = None
 
     def build(self, input_shape=None):
         """Build every layer for inputs of ``input_shape`` (with or without the batch axis)."""
@@ -133,35 +133,48 @@ class Sequential(TrainingMixin):
         return len(self.layers)
 
     # -- running ---------------------------------------------------------------------------
-    def _relu_moves_past_pooling(self):
-        """Indices of Conv2D(relu) layers directly followed by MaxPooling2D.
+    def _conv_pool_plan(self):
+        """{index of a Conv2D directly followed by MaxPooling2D: how ``call`` runs the pair}.
 
-        max_pool(relu(z)) equals relu(max_pool(z)) because relu never reorders values, and its
-        gradient is the same too; on the pooled tensor relu touches a quarter of the values (for
-        2x2 pools), in the forward and the backward pass. Only ``Sequential.call`` takes this
-        shortcut; each layer called on its own still computes exactly its documented output.
+        "fuse": a Conv2D without activation or with ReLU, and a pool whose strides equal its
+        size with "valid" padding, run as one ``F.conv2d_max_pool2d`` (see its module).
+        "defer": any other Conv2D(relu) + MaxPooling2D applies ReLU after the pool, where it
+        touches a quarter of the values (2x2 pools): max_pool(relu(z)) = relu(max_pool(z))
+        because relu never reorders values, and the gradient is the same too.
+        Only ``Sequential.call`` takes these shortcuts; each layer called on its own still
+        computes exactly its documented output, and tests check the results are identical.
         """
-        layers = self.layers
-        return {
-            i
-            for i in range(len(layers) - 1)
-            if isinstance(layers[i], Conv2D)
-            and layers[i]._activation_name == "relu"
-            and isinstance(layers[i + 1], MaxPooling2D)
-        }
+        plan = {}
+        for i, (conv, pool) in enumerate(zip(self.layers, self.layers[1:])):
+            if not isinstance(conv, Conv2D) or not isinstance(pool, MaxPooling2D):
+                continue
+            relu = conv._activation_name == "relu"
+            tiles = pool.strides == pool.pool_size and pool.padding == "valid"
+            if tiles and (relu or conv.activation is None):
+                plan[i] = "fuse"
+            elif relu:
+                plan[i] = "defer"
+        return plan
 
     def call(self, x, training=False):
-        deferred = self._deferred_relu
-        if deferred is None:
-            deferred = self._deferred_relu = self._relu_moves_past_pooling()
-        for i, layer in enumerate(self.layers):
-            if i in deferred:
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = self._conv_pool_plan()
+        layers, i = self.layers, 0
+        while i < len(layers):
+            layer, how = layers[i], plan.get(i)
+            if how == "fuse":
                 layer.check_input_shape(x.shape)
-                x = layer.call(x, training, activation=False)
-            else:
-                x = layer(x, training)
-                if i - 1 in deferred:
-                    x = F.relu(x)
+                x = layer._call_pooled(x, layers[i + 1].pool_size)
+                i += 2
+                continue
+            if how == "defer":
+                layer.check_input_shape(x.shape)
+                x = F.relu(layers[i + 1](layer.call(x, training, activation=False), training))
+                i += 2
+                continue
+            x = layer(x, training)
+            i += 1
         return x
 
     def __call__(self, x, training=False):
