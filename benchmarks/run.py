@@ -3,8 +3,10 @@
     python benchmarks/run.py [--workloads W1,W2,W3,W4,W5] [--repeats N]
                              [--libraries neuropil,pytorch,keras,scikit-learn]
 
-Every (library, workload) cell runs in its own process (benchmarks/cell.py): one untimed warm-up
-epoch (or predict), then REPEATS timed ones (default: 3 for W2/W3, 5 for the others). The table
+Every (library, workload) cell runs in its own process (benchmarks/cell.py). For each workload
+the cells set up and run one untimed warm-up epoch (or predict) one after the other, then take
+turns: REPEATS rounds (default: 3 for W2/W3, 5 for the others), each timing one epoch of every
+library in a row, so that a slow spell of the machine touches every library alike. The table
 gives the median seconds, the fastest and slowest repeat, the ratio neuropil / peer (below 1 means
 neuropil is faster), the peak resident memory of the cell, and the arithmetic floor: the
 workload's matrix-product FLOPs divided by the float32 GEMM rate NumPy reaches in this run.
@@ -16,6 +18,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -66,15 +69,52 @@ def machine_line(rate):
     )
 
 
-def run_cell(library, key, repeats):
-    """One cell in a fresh interpreter; its JSON result, or {"error": ...}."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="tensorflow")
-    cmd = [sys.executable, os.path.join(HERE, "cell.py"), library, key, str(repeats)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode or not lines:
-        return {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1]}
-    return json.loads(lines[-1])
+class Cell:
+    """One library's cell process for a workload (benchmarks/cell.py), answering requests."""
+
+    def __init__(self, library, key):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="tensorflow")
+        cmd = [sys.executable, os.path.join(HERE, "cell.py"), library, key]
+        self.library, self.times, self.error = library, [], None
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+        self.info = self._answer()  # returns after setup and the warm-up call
+
+    def _answer(self):
+        if self.error is None:
+            for line in self.proc.stdout:
+                if line.startswith("{"):
+                    return json.loads(line)
+            lines = self.proc.stderr.read().strip().splitlines() or ["no output"]
+            self.error = lines[-1]
+        return {}
+
+    def time_once(self):
+        if self.error is None:
+            self.proc.stdin.write("time\n")
+            self.proc.stdin.flush()
+            self.times.append(self._answer().get("seconds"))
+
+    def finish(self):
+        """This cell's result: {"median", "times", "peak_rss_mb", ...} or {"error": ...}."""
+        if self.error is None:
+            self.proc.stdin.write("finish\n")
+            self.proc.stdin.flush()
+            self.info.update(self._answer())
+        self.proc.kill()
+        self.proc.wait()
+        if self.error is not None or None in self.times:
+            return {"error": self.error or "no time"}
+        return {**self.info, "median": statistics.median(self.times), "times": self.times}
+
+
+def run_workload(libraries, key, repeats):
+    """Every library's cell set up and warmed up one after the other, then timed in rounds."""
+    cells = [Cell(library, key) for library in libraries]
+    for _ in range(repeats):
+        for cell in cells:
+            cell.time_once()
+    return {cell.library: cell.finish() for cell in cells}
 
 
 def seconds(value):
@@ -116,19 +156,18 @@ def main():
         floor = workload.flops() / rate
         print(f"{key}: {workload.description}; {workload.flops() / 1e9:.1f} GFLOP, "
               f"floor {seconds(floor)} s", flush=True)  # fmt: skip
-        results = {}
-        for library in libraries:
-            if library not in workload.libraries:
-                continue
-            r = results[library] = run_cell(library, key, repeats)
-            elapsed = time.perf_counter() - start
+        present = [library for library in libraries if library in workload.libraries]
+        results = run_workload(present, key, repeats)
+        elapsed = time.perf_counter() - start
+        for library, r in results.items():
             if "error" in r:
                 print(f"  [{elapsed:6.0f} s] {library}: FAILED {r['error']}", flush=True)
             else:
                 print(f"  [{elapsed:6.0f} s] {library}: {r['median']:.3f} s "
                       f"({min(r['times']):.3f}-{max(r['times']):.3f}), peak RSS "
-                      f"{r['peak_rss_mb']:.0f} MB; {r['threads'] or 'default threads'}; "
-                      f"load {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
+                      f"{r['peak_rss_mb']:.0f} MB; {r['threads'] or 'default threads'}",
+                      flush=True)  # fmt: skip
+        print(f"  load average {os.getloadavg()[0]:.2f}", flush=True)
         rows += rows_for(workload, results, floor)
     print()
     print(format_table(rows, HEADERS))

@@ -94,8 +94,10 @@ def conv2d_max_pool2d(
         dm = g.reshape(rows, filters)
         if relu:
             dm = dm * (out > 0)
+        # Each window's gradient goes to the first phase (row-major, as in max_pool2d) whose
+        # value equals the max; the last phase takes what is left, which only differs from
+        # "equal to the max" for a NaN max. ``seen``: the windows served so far.
         dz = np.empty_like(z)
-        # windows served so far (a 1x1 pool: all of them, by its only phase)
         seen = np.equal(z[0], top) if phases > 1 else np.ones(top.shape, dtype=bool)
         np.multiply(dm, seen, out=dz[0])
         hit = np.empty_like(seen)
