@@ -5,7 +5,7 @@
 
 Every (library, workload) cell runs in its own process (benchmarks/cell.py). For each workload
 the cells set up and run one untimed warm-up epoch (or predict) one after the other, then take
-turns: REPEATS rounds (default: 3 for W2/W3, 5 for the others), each timing one epoch of every
+turns: REPEATS rounds (default 5), each timing one epoch of every
 library in a row, so that a slow spell of the machine touches every library alike. The table
 gives the median seconds, the fastest and slowest repeat, the ratio neuropil / peer (below 1 means
 neuropil is faster), the peak resident memory of the cell, and the arithmetic floor: the
