@@ -203,20 +203,27 @@ def _identity(dtype, largest):
 # -- max / min pooling ---------------------------------------------------------------------------
 
 
-def _extreme_pool(x, pool_size, strides, padding, op, combine, identity_largest):
-    x, geo = _prepare(x, pool_size, strides, padding, op)
-    xd = x.data
-    n, _, _, c = x.shape
-    out = np.empty((n, geo.out_h, geo.out_w, c), dtype=xd.dtype)
+def _combine_taps(xd, geo, combine, fill):
+    """(N, OH, OW, C): ``combine`` (np.maximum, np.minimum, np.add) of every window's taps.
+    Windows start from their first tap when it is always inside the input, else from ``fill``
+    (the value a padded cell stands for)."""
+    out = np.empty((xd.shape[0], geo.out_h, geo.out_w, xd.shape[3]), dtype=xd.dtype)
     taps = geo.taps
     if geo.first_covers_all:
         np.copyto(out, xd[taps[0][1]])
         taps = taps[1:]
     else:
-        out.fill(_identity(xd.dtype, identity_largest))
+        out.fill(fill)
     for o, i in taps:
         view = out[o]
         combine(view, xd[i], out=view)
+    return out
+
+
+def _extreme_pool(x, pool_size, strides, padding, op, combine, identity_largest):
+    x, geo = _prepare(x, pool_size, strides, padding, op)
+    xd = x.data
+    out = _combine_taps(xd, geo, combine, _identity(xd.dtype, identity_largest))
 
     def backward(g):
         # Each window's gradient goes to its first tap (row-major) holding the extreme value, as
@@ -305,17 +312,7 @@ def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
     """
     x, geo = _prepare(x, pool_size, strides, padding, "avg_pool2d")
     xd = x.data
-    n, _, _, c = x.shape
-    out = np.empty((n, geo.out_h, geo.out_w, c), dtype=xd.dtype)
-    taps = geo.taps
-    if geo.first_covers_all:
-        np.copyto(out, xd[taps[0][1]])
-        taps = taps[1:]
-    else:
-        out.fill(0)
-    for o, i in taps:
-        view = out[o]
-        np.add(view, xd[i], out=view)
+    out = _combine_taps(xd, geo, np.add, 0)
     count = geo.window_counts(xd.dtype)  # a Python int or an array of x's dtype: no upcast
     out /= count
 
