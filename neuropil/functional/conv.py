@@ -163,26 +163,15 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
     def backward(g):
         g2 = g.reshape(-1, filters)
         gk = (cols.T @ g2).reshape(kernel.shape) if kernel.requires_grad else None
-        gx = _input_gradient(g2, k2, xp.shape, (kh, kw, oh, ow), strides, dilation, pads)
+        gx = None
+        if x.requires_grad:  # not for the first layer's input: the costliest product skipped
+            gx = _input_gradient(g2, k2, xp.shape, (kh, kw, oh, ow), strides, dilation, pads)
         if bias is None:
-            return (gx if x.requires_grad else None), gk
-        gb = _column_sums(g2) if bias.requires_grad else None
-        return (gx if x.requires_grad else None), gk, gb
-
-    def backward_no_input(g):
-        # the first layer's input needs no gradient: skip the costliest product
-        g2 = g.reshape(-1, filters)
-        gk = (cols.T @ g2).reshape(kernel.shape) if kernel.requires_grad else None
-        if bias is None:
-            return None, gk
-        return None, gk, (_column_sums(g2) if bias.requires_grad else None)
+            return gx, gk
+        return gx, gk, (_column_sums(g2) if bias.requires_grad else None)
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
-    return make(
-        out.reshape(batch, oh, ow, filters),
-        parents,
-        backward if x.requires_grad else backward_no_input,
-    )
+    return make(out.reshape(batch, oh, ow, filters), parents, backward)
 
 
 def _column_sums(g2):

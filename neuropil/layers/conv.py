@@ -96,12 +96,8 @@ class Conv2D(Layer):
 
     def _call_pooled(self, x, pool_size):
         """``call`` followed by max pooling with strides = ``pool_size``, "valid", as one op
-        (``F.conv2d_max_pool2d``); for no activation or ReLU only (both commute with max)."""
-        if self._activation_name not in (None, "linear", "relu"):
-            raise ConfigError(
-                f"Conv2D '{self.name}': _call_pooled needs no activation or relu. "
-                f"Received: activation={self._activation_name!r}"
-            )
+        (``F.conv2d_max_pool2d``); ``Sequential`` calls it for no activation or ReLU only, the
+        two that commute with max."""
         return F.conv2d_max_pool2d(
             x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
             pool_size, relu=self._activation_name == "relu",
