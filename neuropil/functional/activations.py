@@ -20,6 +20,7 @@ import numbers
 import numpy as np
 
 from neuropil.errors import ConfigError, ShapeError
+from neuropil.functional.long_rows import relu_values
 from neuropil.tensor import lift, make, unbroadcast
 
 __all__ = [
@@ -123,7 +124,7 @@ def relu(x):
     >>> relu(npl.Tensor([-1.0, 0.0, 2.0])).data
     array([0., 0., 2.], dtype=float32)
     """
-    out = np.maximum(x.data, 0)
+    out = relu_values(x.data)
     return make(out, (x,), lambda g: (g * (out > 0),))
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from neuropil.errors import ConfigError, ShapeError
+from neuropil.functional.long_rows import add_bias
 from neuropil.tensor import make
 
 __all__ = ["conv2d", "conv_output_length", "conv_padding"]
@@ -158,7 +159,7 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
     k2 = kernel.data.reshape(kh * kw * c_in, filters)
     out = cols @ k2
     if bias is not None:
-        out += bias.data
+        add_bias(out, bias.data, out=out)
 
     def backward(g):
         g2 = g.reshape(-1, filters)

@@ -33,6 +33,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from neuropil.errors import ShapeError
 from neuropil.functional.conv import _column_sums, _input_gradient, im2col, prepare_input
+from neuropil.functional.long_rows import add_bias, relu_values
 from neuropil.functional.pooling import int_pair
 from neuropil.tensor import make
 
@@ -86,9 +87,9 @@ def conv2d_max_pool2d(
     top = z[0].copy() if phases == 1 else np.maximum(z[0], z[1])  # m: the max over phases
     for t in range(2, phases):
         np.maximum(top, z[t], out=top)
-    out = top + bias.data if bias is not None else top.copy()
+    out = add_bias(top, bias.data) if bias is not None else top.copy()
     if relu:
-        np.maximum(out, 0, out=out)
+        relu_values(out, out=out)
 
     def backward(g):
         dm = g.reshape(rows, filters)

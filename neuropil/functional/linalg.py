@@ -9,6 +9,7 @@ array([[3.5]], dtype=float32)
 import numpy as np
 
 from neuropil.functional.elementwise import _pair
+from neuropil.functional.long_rows import add_bias
 from neuropil.tensor import make, unbroadcast
 
 
@@ -49,7 +50,7 @@ def linear(x, kernel, bias=None):
     """
     out = x.data @ kernel.data
     if bias is not None:
-        out += bias.data
+        add_bias(out, bias.data, out=out)
 
     def backward(g):
         gx = g @ kernel.data.T if x.requires_grad else None

@@ -84,6 +84,11 @@ class Layer:
         self.built = True
         return self.output_shape
 
+    def forward_floats(self):
+        """Values per sample in the largest array a forward pass of this built layer makes
+        (its output unless a subclass knows better); ``predict`` sizes its slices with it."""
+        return int(np.prod(self.output_shape)) if self.output_shape is not None else 1
+
     def add_weight(self, name, shape, initializer, trainable=True):
         """Create, register and return a weight Tensor of ``shape``."""
         init = initializers.get(initializer)

@@ -89,6 +89,12 @@ class Conv2D(Layer):
     def compute_output_shape(self, input_shape):
         return (*self._geometry(input_shape), self.filters)
 
+    def forward_floats(self):
+        """The im2col matrix: kh * kw * in_channels values for each output position."""
+        oh, ow, _ = self.output_shape
+        kh, kw = self.kernel_size
+        return max(oh * ow * kh * kw * self.input_shape[-1], super().forward_floats())
+
     def call(self, x, training=False, activation=True):
         """The convolution; ``activation=False`` leaves the activation to the caller."""
         y = F.conv2d(x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate)

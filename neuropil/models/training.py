@@ -20,6 +20,12 @@ from neuropil.errors import ConfigError, InvalidValueError, NotReadyError
 from neuropil.models import data as D
 from neuropil.tensor import Tensor, no_grad
 
+# predict and evaluate run each batch in slices whose largest intermediate array (a conv layer's
+# im2col matrix, say) stays within this many bytes, so that what one layer writes is still in
+# cache when the next layer reads it. Measured with W5 (benchmarks/; 2-core EPYC, 1 MiB L2 per
+# core, 32 MiB L3): slices of 16-30 images 0.39-0.40 s, 48 images 0.44 s, all 128 at once 0.54 s.
+INFERENCE_SLICE_BYTES = 4 * 2**20
+
 
 class TrainingMixin:
     """Keras's training API for a model with ``layers``, ``call`` and ``trainable_weights``."""
@@ -242,9 +248,10 @@ class TrainingMixin:
         for metric in self.compiled_metrics:
             metric.reset_state()
         total = 0.0
+        rows = self._inference_rows()
         with no_grad():
             for part in D.batch_slices(len(x), batch_size):
-                out = self.call(Tensor._wrap(x[part]), training=False)
+                out = self._infer(x[part], rows)
                 swb = None if sw is None else sw[part]
                 total += float(self.loss(y[part], out, sample_weight=swb).data) * len(out.data)
                 for metric in self.compiled_metrics:
@@ -267,11 +274,33 @@ class TrainingMixin:
         batch_size = D.check_batch_size(batch_size)
         x = self._inputs(x)
         memory.keep_freed_memory()
+        rows = self._inference_rows()
         with no_grad():
             outputs = [
-                self.call(Tensor._wrap(x[part]), training=False).data
-                for part in D.batch_slices(len(x), batch_size)
+                self._infer(x[part], rows).data for part in D.batch_slices(len(x), batch_size)
             ]
         if not outputs:
             return np.zeros((0, *self.output_shape), dtype=self.dtype)
         return np.concatenate(outputs, axis=0)
+
+    def _inference_rows(self):
+        """Samples per forward pass in ``predict`` and ``evaluate`` (see INFERENCE_SLICE_BYTES)."""
+        floats = max((layer.forward_floats() for layer in self.layers), default=1)
+        return max(1, INFERENCE_SLICE_BYTES // (floats * np.dtype(self.dtype).itemsize))
+
+    def _infer(self, xb, rows):
+        """``call(xb, training=False)``, ``rows`` samples at a time (under ``no_grad``).
+
+        The slices' outputs are joined, and so are the logits a softmax or sigmoid output
+        carries for the losses, so the result is the same as one pass over the whole batch.
+        """
+        if len(xb) <= rows:
+            return self.call(Tensor._wrap(xb), training=False)
+        parts = [self.call(Tensor._wrap(xb[i : i + rows]), training=False)
+                 for i in range(0, len(xb), rows)]  # fmt: skip
+        out = Tensor._wrap(np.concatenate([p.data for p in parts]))
+        kinds = {p._logits[0] if p._logits else None for p in parts}
+        if len(kinds) == 1 and None not in kinds:
+            logits = np.concatenate([p._logits[1].data for p in parts])
+            out._logits = (kinds.pop(), Tensor._wrap(logits))
+        return out

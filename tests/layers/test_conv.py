@@ -463,3 +463,12 @@ def test_cnn_training_step_keeps_float32_everywhere():
     for layer in model.layers:
         h = layer(h)
         assert h.dtype == np.float32, layer.name
+
+
+def test_forward_floats_is_the_larger_of_im2col_and_output():
+    wide = Conv2D(8, 3)
+    wide.build_for((10, 10, 3))
+    assert wide.forward_floats() == 8 * 8 * 3 * 3 * 3  # im2col: 64 positions x 27 values
+    many = Conv2D(64, 1)
+    many.build_for((4, 4, 2))
+    assert many.forward_floats() == 4 * 4 * 64  # the output is larger than im2col (16 x 2)
