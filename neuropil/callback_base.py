@@ -21,6 +21,7 @@ class Callback:
 
     model = None
     params = {}  # replaced by set_params, never mutated
+    log_keys_added = ()  # keys this callback writes into the epoch logs
 
     def set_model(self, model):
         self.model = model

@@ -289,6 +289,50 @@ def test_checkpoint_template_key_missing_from_logs(tmp_path):
         run([ckpt], val_losses(0.5))
 
 
+def _fit_with(callbacks, validation=True):
+    """Two epochs of a real ``fit`` with validation data, loss and accuracy in the logs."""
+    from neuropil.layers import Dense, Input
+    from neuropil.models import Sequential
+
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float32)
+    y = np.arange(8) % 2
+    model = Sequential([Input((3,)), Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    val = (x, y) if validation else None
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0, validation_data=val, callbacks=callbacks)
+
+
+@pytest.mark.parametrize(
+    "template, save_freq, missing",
+    [("m-{epoch}-{val_acc:.2f}.npil", "epoch", "val_acc"),  # a typo of val_accuracy
+     ("m-{batch}-{val_loss:.2f}.npil", 1, "val_loss")],  # batch logs hold no val_ keys
+)  # fmt: skip
+def test_fit_checks_checkpoint_template_before_training(tmp_path, template, save_freq, missing):
+    ckpt = ModelCheckpoint(tmp_path / template, save_freq=save_freq)
+    with pytest.raises(
+        ConfigError,
+        match=rf"uses \{{{missing}\}}, which is not in the logs; "
+        r"available keys: epoch.*\bloss\b.*accuracy",
+    ):
+        _fit_with([ckpt])
+    assert os.listdir(tmp_path) == []
+
+
+def test_fit_allows_keys_that_callbacks_add(tmp_path):
+    class Score(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["score"] = 10.0 * (epoch + 1)
+
+    lr_then_ckpt = [ReduceLROnPlateau(monitor="loss"),
+                    ModelCheckpoint(tmp_path / "lr-{epoch}-{learning_rate:.2f}.npil")]  # fmt: skip
+    _fit_with(lr_then_ckpt)
+    _fit_with([Score(), ModelCheckpoint(tmp_path / "s-{epoch}-{score:.0f}.npil")])
+    _fit_with([ModelCheckpoint(tmp_path / "v-{epoch}-{val_accuracy:.1f}.npil")])
+    names = sorted(os.listdir(tmp_path))
+    assert names[:4] == ["lr-1-0.01.npil", "lr-2-0.01.npil", "s-1-10.npil", "s-2-20.npil"]
+    assert [n[:4] for n in names[4:]] == ["v-1-", "v-2-"]
+
+
 def test_checkpoint_save_best_only_missing_monitor_warns_and_saves(tmp_path):
     ckpt = ModelCheckpoint(tmp_path / "m{epoch}.npil", save_best_only=True)
     with pytest.warns(UserWarning, match="val_loss"):

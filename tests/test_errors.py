@@ -191,11 +191,6 @@ XFAIL_LAZY_BUILD = pytest.mark.xfail(
     reason="NOT FIXED (models/training.py): fit builds a model that has no Input from x before it "
     "checks y, so bad labels leave the model built with fresh weights",
 )
-XFAIL_CHECKPOINT = pytest.mark.xfail(
-    strict=True,
-    reason="BUG (callbacks/checkpoint.py): ModelCheckpoint finds an unknown template key only at "
-    "the first epoch end, after a full epoch has already updated the weights",
-)
 
 # (model factory or None, action(model, tmp_path), error class, regex naming the problem)
 CASES = [
@@ -406,7 +401,7 @@ CASES = [
                  id="checkpoint-batch-key-per-epoch"),
     pytest.param("classifier", _checkpoint_with_unknown_key, ConfigError,
                  r"uses \{val_acc\}, which is not in the logs; available keys: .*\bloss\b",
-                 id="checkpoint-unknown-template-key", marks=XFAIL_CHECKPOINT),
+                 id="checkpoint-unknown-template-key"),
     # -- model files -------------------------------------------------------------------------
     pytest.param(None, _text_file, FileFormatError,
                  r"Cannot load '.*notes\.npil': not a neuropil model file", id="load-text-file"),

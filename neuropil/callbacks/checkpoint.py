@@ -60,6 +60,29 @@ class ModelCheckpoint(MonitorCallback):
         self._epoch = 0
         self._batches_since_save = 0
 
+    def set_params(self, params):
+        """Also checks the filepath's fields against the log keys when ``fit`` lists them
+        (``params["metrics"]``), so an unknown key fails before the first step, not after an
+        epoch of training."""
+        super().set_params(params)
+        names = self.params.get("metrics")
+        if names is None:
+            return
+        keys = ["epoch"]
+        if self.save_freq != "epoch":  # batch logs: no validation values yet
+            keys += ["batch"] + [k for k in names if not k.startswith("val_")]
+        else:
+            keys += list(names)
+        for field in self._fields:
+            if field not in keys:
+                raise self._unknown_field(field, keys)
+
+    def _unknown_field(self, field, keys):
+        return ConfigError(
+            f"ModelCheckpoint's filepath {self.filepath!r} uses {{{field}}}, which is not in the "
+            f"logs; available keys: {', '.join(keys)}. Received: {field!r} missing"
+        )
+
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
@@ -83,10 +106,7 @@ class ModelCheckpoint(MonitorCallback):
             values["batch"] = batch + 1
         for field in self._fields:
             if field not in values:
-                raise ConfigError(
-                    f"ModelCheckpoint's filepath {self.filepath!r} uses {{{field}}}, which is not "
-                    f"in the logs; available keys: {', '.join(values)}. Received: {field!r} missing"
-                )
+                raise self._unknown_field(field, values)
         try:
             return self.filepath.format(**values)
         except (ValueError, TypeError, IndexError, AttributeError, KeyError) as e:

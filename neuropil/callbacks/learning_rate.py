@@ -45,6 +45,8 @@ class ReduceLROnPlateau(MonitorCallback):
     0.025
     """
 
+    log_keys_added = ("learning_rate",)
+
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0):  # fmt: skip
         super().__init__(monitor, mode, min_delta)
@@ -104,6 +106,8 @@ class LearningRateScheduler(Callback):
     >>> model.optimizer.learning_rate
     0.025
     """
+
+    log_keys_added = ("learning_rate",)
 
     def __init__(self, schedule, verbose=0):
         if not callable(schedule):

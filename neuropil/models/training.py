@@ -146,6 +146,7 @@ class TrainingMixin:
             verbose=verbose, epochs=epochs, steps=steps,
         )  # fmt: skip
         defer_nan = any(isinstance(cb, TerminateOnNaN) for cb in cbs)
+        cbs.set_params({**cbs.params, "metrics": self._log_keys(val is not None, cbs)})
         self._prepare_training()
         if self._train_seed is None:
             self._train_seed = int(backend.rng().integers(2**63))
@@ -164,6 +165,19 @@ class TrainingMixin:
                 break
         cbs.on_train_end(logs)
         return self.history
+
+    def _log_keys(self, validation, callbacks):
+        """The keys of fit's epoch logs (Keras 2's ``params["metrics"]``), or None when a
+        callback from outside neuropil might add keys of its own."""
+        if any(not type(cb).__module__.startswith("neuropil.") for cb in callbacks):
+            return None
+        metrics = self.compiled_metrics
+        if metrics is None:  # resolved for good once the model is built
+            metrics = self._resolve_metrics(self._metric_specs, self.loss)
+        keys = ["loss", *(m.name for m in metrics)]
+        if validation:
+            keys += [f"val_{k}" for k in keys]
+        return keys + [k for cb in callbacks for k in cb.log_keys_added]
 
     def _validation_arrays(self, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
