@@ -318,7 +318,7 @@ def test_fit_checks_checkpoint_template_before_training(tmp_path, template, save
     assert os.listdir(tmp_path) == []
 
 
-def test_fit_allows_keys_that_callbacks_add(tmp_path):
+def test_fit_leaves_keys_that_callbacks_add_to_the_epoch_end(tmp_path):
     class Score(Callback):
         def on_epoch_end(self, epoch, logs=None):
             logs["score"] = 10.0 * (epoch + 1)

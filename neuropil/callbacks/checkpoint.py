@@ -61,12 +61,13 @@ class ModelCheckpoint(MonitorCallback):
         self._batches_since_save = 0
 
     def set_params(self, params):
-        """Also checks the filepath's fields against the log keys when ``fit`` lists them
+        """Also checks the filepath's fields against the log keys ``fit`` lists
         (``params["metrics"]``), so an unknown key fails before the first step, not after an
-        epoch of training."""
+        epoch of training; skipped when another callback may add keys to the logs
+        (``params["log_keys_complete"]`` false), whose order then decides."""
         super().set_params(params)
         names = self.params.get("metrics")
-        if names is None:
+        if names is None or not self.params.get("log_keys_complete"):
             return
         keys = ["epoch"]
         if self.save_freq != "epoch":  # batch logs: no validation values yet

@@ -42,11 +42,11 @@ def relu_values(a, out=None):
     >>> relu_values(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 3.])
     """
-    if a.size < _RELU_MIN:
+    if a.size < _RELU_MIN or a.dtype.kind != "f":
         return np.maximum(a, 0, out=out)
     if out is None:
         out = np.empty_like(a)
-    usable = a.dtype.kind == "f" and a.flags.c_contiguous and out.flags.c_contiguous
+    usable = a.flags.c_contiguous and out.flags.c_contiguous and out.dtype == a.dtype
     if not usable or a.shape != out.shape:
         return np.maximum(a, 0, out=out)
     src, dst = a.reshape(-1), out.reshape(-1)
@@ -67,12 +67,13 @@ def add_bias(a, bias, out=None):
     array([[0., 1., 2.],
            [0., 1., 2.]], dtype=float32)
     """
-    n = bias.shape[-1]
-    if a.size < _BIAS_MIN or n >= _WIDTH // 4:
-        return np.add(a, bias, out=out)
+    if a.size < _BIAS_MIN or bias.ndim != 1 or bias.dtype != a.dtype or a.dtype.kind != "f":
+        return np.add(a, bias, out=out)  # small, or NumPy's type promotion has a say
+    n = bias.shape[0]
     if out is None:
         out = np.empty_like(a)
-    if not (a.flags.c_contiguous and out.flags.c_contiguous) or a.shape != out.shape:
+    usable = a.flags.c_contiguous and out.flags.c_contiguous and out.dtype == a.dtype
+    if n >= _WIDTH // 4 or not usable or a.shape != out.shape or a.shape[-1] != n:
         return np.add(a, bias, out=out)
     src, dst = a.reshape(-1, n), out.reshape(-1, n)
     group = -(-_WIDTH // n)

@@ -86,7 +86,14 @@ class Layer:
 
     def forward_floats(self):
         """Values per sample in the largest array a forward pass of this built layer makes
-        (its output unless a subclass knows better); ``predict`` sizes its slices with it."""
+        (its output unless a subclass knows better); ``predict`` sizes its slices with it.
+
+        >>> from neuropil.layers import Dense
+        >>> layer = Dense(16); layer.build_for((4,))
+        (16,)
+        >>> layer.forward_floats()
+        16
+        """
         return int(np.prod(self.output_shape)) if self.output_shape is not None else 1
 
     def add_weight(self, name, shape, initializer, trainable=True):

@@ -90,7 +90,16 @@ class Conv2D(Layer):
         return (*self._geometry(input_shape), self.filters)
 
     def forward_floats(self):
-        """The im2col matrix: kh * kw * in_channels values for each output position."""
+        """The im2col matrix: kh * kw * in_channels values for each output position.
+
+        >>> from neuropil.layers import Conv2D
+        >>> layer = Conv2D(8, 3); layer.build_for((10, 10, 3))
+        (8, 8, 8)
+        >>> layer.forward_floats()  # 8 x 8 positions x 27 values
+        1728
+        """
+        if self.output_shape is None:
+            return super().forward_floats()
         oh, ow, _ = self.output_shape
         kh, kw = self.kernel_size
         return max(oh * ow * kh * kw * self.input_shape[-1], super().forward_floats())

@@ -23,7 +23,9 @@ from neuropil.tensor import Tensor, no_grad
 # predict and evaluate run each batch in slices whose largest intermediate array (a conv layer's
 # im2col matrix, say) stays within this many bytes, so that what one layer writes is still in
 # cache when the next layer reads it. Measured with W5 (benchmarks/; 2-core EPYC, 1 MiB L2 per
-# core, 32 MiB L3): slices of 16-30 images 0.39-0.40 s, 48 images 0.44 s, all 128 at once 0.54 s.
+# core, 32 MiB L3; fastest of 7): slices of 16-32 images 0.39-0.42 s, 48 images 0.44 s, all 128
+# at once 0.54 s. Results equal one pass over the batch up to float rounding (BLAS may round a
+# product of fewer rows differently), as with another batch_size.
 INFERENCE_SLICE_BYTES = 4 * 2**20
 
 
@@ -146,7 +148,11 @@ class TrainingMixin:
             verbose=verbose, epochs=epochs, steps=steps,
         )  # fmt: skip
         defer_nan = any(isinstance(cb, TerminateOnNaN) for cb in cbs)
-        cbs.set_params({**cbs.params, "metrics": self._log_keys(val is not None, cbs)})
+        # ModelCheckpoint checks its filepath against these keys when no callback adds others
+        adds_keys = any(cb.log_keys_added or not type(cb).__module__.startswith("neuropil.")
+                        for cb in cbs)  # fmt: skip
+        keys = self._log_keys(val is not None)
+        cbs.set_params({**cbs.params, "metrics": keys, "log_keys_complete": not adds_keys})
         self._prepare_training()
         if self._train_seed is None:
             self._train_seed = int(backend.rng().integers(2**63))
@@ -166,18 +172,13 @@ class TrainingMixin:
         cbs.on_train_end(logs)
         return self.history
 
-    def _log_keys(self, validation, callbacks):
-        """The keys of fit's epoch logs (Keras 2's ``params["metrics"]``), or None when a
-        callback from outside neuropil might add keys of its own."""
-        if any(not type(cb).__module__.startswith("neuropil.") for cb in callbacks):
-            return None
+    def _log_keys(self, validation):
+        """The keys fit writes into each epoch's logs (Keras 2's ``params["metrics"]``)."""
         metrics = self.compiled_metrics
         if metrics is None:  # resolved for good once the model is built
             metrics = self._resolve_metrics(self._metric_specs, self.loss)
         keys = ["loss", *(m.name for m in metrics)]
-        if validation:
-            keys += [f"val_{k}" for k in keys]
-        return keys + [k for cb in callbacks for k in cb.log_keys_added]
+        return keys + [f"val_{k}" for k in keys] if validation else keys
 
     def _validation_arrays(self, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -306,7 +307,8 @@ class TrainingMixin:
         """``call(xb, training=False)``, ``rows`` samples at a time (under ``no_grad``).
 
         The slices' outputs are joined, and so are the logits a softmax or sigmoid output
-        carries for the losses, so the result is the same as one pass over the whole batch.
+        carries for the losses, so the result is that of one pass over the whole batch up to
+        float rounding. Layers see slices of ``rows`` samples, not ``batch_size``.
         """
         if len(xb) <= rows:
             return self.call(Tensor._wrap(xb), training=False)

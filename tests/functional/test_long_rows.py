@@ -6,7 +6,17 @@ import pytest
 from neuropil.functional import long_rows as L
 
 # sizes below, at and above the thresholds, with and without a tail after the last full row
-SHAPES = [(7, 3), (16, 1024), (16, 1024 + 5), (5408, 32), (3200, 64), (129, 700), (2, 5, 5, 64)]
+SHAPES = [
+    (7, 3),
+    (16, 1024),
+    (16, 1024 + 5),
+    (5408, 32),
+    (5409, 32),
+    (3203, 64),
+    (70000, 3),
+    (129, 700),
+    (2, 5, 5, 64),
+]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -40,12 +50,12 @@ def test_add_bias_matches_broadcast_add(shape, dtype):
 
 
 def test_long_row_paths_run_on_small_arrays(monkeypatch):
-    # with low thresholds every shape goes through the reshaped path, tails included
+    # low thresholds: ReLU always takes the long-row path, one-column biases too (with tails)
     monkeypatch.setattr(L, "_RELU_MIN", 1)
     monkeypatch.setattr(L, "_BIAS_MIN", 1)
     monkeypatch.setattr(L, "_WIDTH", 8)
     rng = np.random.default_rng(2)
-    for shape in [(3, 3), (5, 7), (9, 2), (4, 4)]:
+    for shape in [(3, 1), (5, 1), (9, 1), (4, 3), (7, 5)]:
         a = rng.normal(size=shape).astype(np.float32)
         bias = rng.normal(size=shape[-1]).astype(np.float32)
         np.testing.assert_array_equal(L.relu_values(a), np.maximum(a, 0))
@@ -60,3 +70,6 @@ def test_views_and_other_dtypes_take_the_plain_call():
     np.testing.assert_array_equal(L.add_bias(view, big[0, :200]), view + big[0, :200])
     ints = np.arange(-20000, 20000).reshape(200, 200)
     np.testing.assert_array_equal(L.relu_values(ints), np.maximum(ints, 0))
+    mixed = L.add_bias(big, np.ones(400))  # float32 + float64 promotes, as NumPy does
+    assert mixed.dtype == np.float64
+    np.testing.assert_array_equal(mixed, big + np.ones(400))
