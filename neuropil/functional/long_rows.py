@@ -33,6 +33,15 @@ def _zeros(dtype):
     return row
 
 
+def _output_for(a, out):
+    """``out`` (or a new array like ``a``) if both can be viewed as long rows of ``a``'s dtype,
+    else None."""
+    if out is None:
+        return np.empty_like(a) if a.flags.c_contiguous else None
+    same = out.shape == a.shape and out.dtype == a.dtype
+    return out if same and a.flags.c_contiguous and out.flags.c_contiguous else None
+
+
 def relu_values(a, out=None):
     """``np.maximum(a, 0, out=out)`` (``out=a`` works in place), with 0 given as a broadcast
     row of zeros over a (rows, 1024) view of ``a``; arrays that are not C-contiguous floats
@@ -42,13 +51,10 @@ def relu_values(a, out=None):
     >>> relu_values(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 3.])
     """
-    if a.size < _RELU_MIN or a.dtype.kind != "f":
+    target = _output_for(a, out) if a.size >= _RELU_MIN and a.dtype.kind == "f" else None
+    if target is None:
         return np.maximum(a, 0, out=out)
-    if out is None:
-        out = np.empty_like(a)
-    usable = a.flags.c_contiguous and out.flags.c_contiguous and out.dtype == a.dtype
-    if not usable or a.shape != out.shape:
-        return np.maximum(a, 0, out=out)
+    out = target
     src, dst = a.reshape(-1), out.reshape(-1)
     body = src.size - src.size % _WIDTH
     np.maximum(src[:body].reshape(-1, _WIDTH), _zeros(a.dtype), out=dst[:body].reshape(-1, _WIDTH))
@@ -70,11 +76,10 @@ def add_bias(a, bias, out=None):
     if a.size < _BIAS_MIN or bias.ndim != 1 or bias.dtype != a.dtype or a.dtype.kind != "f":
         return np.add(a, bias, out=out)  # small, or NumPy's type promotion has a say
     n = bias.shape[0]
-    if out is None:
-        out = np.empty_like(a)
-    usable = a.flags.c_contiguous and out.flags.c_contiguous and out.dtype == a.dtype
-    if n >= _WIDTH // 4 or not usable or a.shape != out.shape or a.shape[-1] != n:
+    target = _output_for(a, out) if n < _WIDTH // 4 and a.shape[-1] == n else None
+    if target is None:
         return np.add(a, bias, out=out)
+    out = target
     src, dst = a.reshape(-1, n), out.reshape(-1, n)
     group = -(-_WIDTH // n)
     body = len(src) - len(src) % group

@@ -291,8 +291,10 @@ class TrainingMixin:
         memory.keep_freed_memory()
         rows = self._inference_rows()
         with no_grad():
-            outputs = [
-                self._infer(x[part], rows).data for part in D.batch_slices(len(x), batch_size)
+            outputs = [  # the slices' outputs, joined once for the whole of x
+                out.data
+                for part in D.batch_slices(len(x), batch_size)
+                for out in self._infer_slices(x[part], rows)
             ]
         if not outputs:
             return np.zeros((0, *self.output_shape), dtype=self.dtype)
@@ -310,13 +312,18 @@ class TrainingMixin:
         carries for the losses, so the result is that of one pass over the whole batch up to
         float rounding. Layers see slices of ``rows`` samples, not ``batch_size``.
         """
-        if len(xb) <= rows:
-            return self.call(Tensor._wrap(xb), training=False)
-        parts = [self.call(Tensor._wrap(xb[i : i + rows]), training=False)
-                 for i in range(0, len(xb), rows)]  # fmt: skip
+        parts = self._infer_slices(xb, rows)
+        if len(parts) == 1:
+            return parts[0]
         out = Tensor._wrap(np.concatenate([p.data for p in parts]))
         kinds = {p._logits[0] if p._logits else None for p in parts}
         if len(kinds) == 1 and None not in kinds:
             logits = np.concatenate([p._logits[1].data for p in parts])
             out._logits = (kinds.pop(), Tensor._wrap(logits))
         return out
+
+    def _infer_slices(self, xb, rows):
+        """The outputs of ``call(slice, training=False)`` for ``xb`` cut into ``rows``-sample
+        slices, in order."""
+        return [self.call(Tensor._wrap(xb[i : i + rows]), training=False)
+                for i in range(0, len(xb), rows)]  # fmt: skip
