@@ -59,13 +59,27 @@ def cpu_name():
         return platform.processor() or platform.machine()
 
 
+def blas_kernels():
+    """NumPy's BLAS and the kernel set it runs, e.g. "openblas Haswell"; an OPENBLAS_CORETYPE
+    setting in the environment decides the set (the cells inherit it)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown"
+    names = [f"{i['internal_api']} {i.get('architecture', '?')}" for i in threadpool_info()
+             if i["user_api"] == "blas"]  # fmt: skip
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return (", ".join(names) or "unknown") + (f" (OPENBLAS_CORETYPE={forced})" if forced else "")
+
+
 def machine_line(rate):
     return (
         f"{datetime.date.today()} | {cpu_name()}, {os.cpu_count()} cores | "
         f"python {platform.python_version()} | numpy {np.__version__} | "
         f"torch {version('torch')} | tensorflow {version('tensorflow-cpu', 'tensorflow')} | "
         f"keras {version('keras')} | scikit-learn {version('scikit-learn')} | "
-        f"GEMM {rate / 1e9:.0f} GFLOP/s float32 | load {os.getloadavg()[0]:.2f}"
+        f"BLAS {blas_kernels()} | GEMM {rate / 1e9:.0f} GFLOP/s float32 | "
+        f"load {os.getloadavg()[0]:.2f}"
     )
 
 

@@ -186,12 +186,6 @@ def _zip_without_metadata(model, tmp_path):
 
 
 FIT = {"verbose": 0, "batch_size": 4}
-XFAIL_LAZY_BUILD = pytest.mark.xfail(
-    strict=True,
-    reason="NOT FIXED (models/training.py): fit builds a model that has no Input from x before it "
-    "checks y, so bad labels leave the model built with fresh weights",
-)
-
 # (model factory or None, action(model, tmp_path), error class, regex naming the problem)
 CASES = [
     # -- building models ---------------------------------------------------------------------
@@ -292,7 +286,13 @@ CASES = [
                  id="sample-weight-nan"),
     pytest.param("lazy", lambda m, t: m.fit(X, _with(LABELS, 5, 3), **FIT), LabelError,
                  r"class indices in \[0, 2\] for 3 output classes, but y_true\[5\] is 3",
-                 id="unbuilt-model-bad-labels", marks=XFAIL_LAZY_BUILD),
+                 id="unbuilt-model-bad-labels"),
+    pytest.param("lazy", lambda m, t: m.evaluate(X, _with(LABELS, 2, -1), verbose=0), LabelError,
+                 r"class indices in \[0, 2\] for 3 output classes, but y_true\[2\] is -1",
+                 id="unbuilt-model-bad-labels-evaluate"),
+    pytest.param("lazy", lambda m, t: m.fit(X, LABELS, callbacks=[None], **FIT), ConfigError,
+                 r"callbacks must be a list of .*Callback instances\. Received: item 0",
+                 id="unbuilt-model-bad-callback"),
     pytest.param("uncompiled", lambda m, t: m.fit(X, LABELS, **FIT), NotReadyError,
                  r"Call compile\(optimizer=\.\.\., loss=\.\.\.\) before fit\(\)\. "
                  r"Received: a model that is not compiled", id="fit-before-compile"),

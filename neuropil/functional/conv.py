@@ -25,26 +25,10 @@ from numpy.lib.stride_tricks import as_strided
 
 from neuropil.errors import ConfigError, ShapeError
 from neuropil.functional.long_rows import add_bias
+from neuropil.functional.pooling import int_pair, is_int
 from neuropil.tensor import make
 
 __all__ = ["conv2d", "conv_output_length", "conv_padding"]
-
-
-def _is_int(v):
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def _pair(value, argument, owner="conv2d", minimum=1):
-    try:
-        pair = (value, value) if _is_int(value) else tuple(value)
-    except TypeError:
-        pair = ()
-    if len(pair) != 2 or not all(_is_int(v) and v >= minimum for v in pair):
-        raise ConfigError(
-            f"{owner} {argument} must be an integer >= {minimum} or a pair of them. "
-            f"Received: {value!r}"
-        )
-    return int(pair[0]), int(pair[1])
 
 
 def conv_padding(padding, size, kernel, strides, dilation=(1, 1), owner="conv2d"):
@@ -68,17 +52,17 @@ def conv_padding(padding, size, kernel, strides, dilation=(1, 1), owner="conv2d"
             f"{owner} padding must be 'valid', 'same' or integers. Received: {padding!r}"
         )
     given = padding
-    if _is_int(padding):
+    if is_int(padding):
         padding = (padding, padding)
     try:
-        rows = [(p, p) if _is_int(p) else tuple(p) for p in padding]
+        rows = [(p, p) if is_int(p) else tuple(p) for p in padding]
         pads = tuple((a, b) for a, b in rows)
     except (TypeError, ValueError):
         pads = None
     if (
         pads is None
         or len(pads) != 2
-        or not all(_is_int(p) and p >= 0 for pair in pads for p in pair)
+        or not all(is_int(p) and p >= 0 for pair in pads for p in pair)
     ):
         raise ConfigError(
             f"{owner} padding must be 'valid', 'same', an int >= 0, (h, w) or "
@@ -105,7 +89,7 @@ def prepare_input(x, kernel, strides, padding, dilation, owner="conv2d"):
             f"{owner} kernel expects {c_in} input channels. Received: x with {x.shape[3]} "
             f"channels, shape {x.shape}"
         )
-    strides, dilation = _pair(strides, "strides", owner), _pair(dilation, "dilation", owner)
+    strides, dilation = int_pair(strides, "strides", owner), int_pair(dilation, "dilation", owner)
     height, width = x.shape[1:3]
     pads = conv_padding(padding, (height, width), (kh, kw), strides, dilation, owner)
     oh = conv_output_length(height, kh, strides[0], pads[0], dilation[0])

@@ -48,21 +48,21 @@ __all__ = [
 PADDINGS = ("valid", "same")
 
 
-# -- arguments and geometry (shared with neuropil.layers.pooling) ---------------------------------
+# -- arguments and geometry (shared with functional.conv and the conv and pooling layers) ------
 
 
-def _is_int(value):
+def is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def int_pair(value, argument, owner):
     """``value`` (an int or a pair of ints) as a pair of positive ints; ConfigError otherwise."""
-    pair = (value, value) if _is_int(value) else value
+    pair = (value, value) if is_int(value) else value
     try:
         pair = tuple(pair)
     except TypeError:
         pair = ()
-    if len(pair) != 2 or not all(_is_int(n) and n > 0 for n in pair):
+    if len(pair) != 2 or not all(is_int(n) and n > 0 for n in pair):
         raise ConfigError(
             f"{owner} {argument} must be a positive integer or a pair of positive integers. "
             f"Received: {value!r}"
@@ -378,7 +378,7 @@ def padding_2d(padding, owner):
             f"pairs ((top, bottom), (left, right)). Received: {padding!r}"
         )
 
-    if _is_int(padding):
+    if is_int(padding):
         padding_pairs = ((padding, padding), (padding, padding))
     else:
         try:
@@ -387,7 +387,7 @@ def padding_2d(padding, owner):
             raise bad() from None
         if len(parts) != 2:
             raise bad()
-        if all(_is_int(p) for p in parts):
+        if all(is_int(p) for p in parts):
             padding_pairs = ((parts[0], parts[0]), (parts[1], parts[1]))
         else:
             try:
@@ -395,7 +395,7 @@ def padding_2d(padding, owner):
             except TypeError:
                 raise bad() from None
     flat = [v for pair in padding_pairs for v in pair]
-    if any(len(p) != 2 for p in padding_pairs) or not all(_is_int(v) and v >= 0 for v in flat):
+    if any(len(p) != 2 for p in padding_pairs) or not all(is_int(v) and v >= 0 for v in flat):
         raise bad()
     (t, b), (l, r) = padding_pairs
     return (int(t), int(b)), (int(l), int(r))

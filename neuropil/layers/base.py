@@ -84,6 +84,18 @@ class Layer:
         self.built = True
         return self.output_shape
 
+    def unbuild(self):
+        """Forget the weights and shapes of a build; the next input builds the layer anew.
+        Models call it when a check fails after they built layers for that call.
+
+        >>> from neuropil.layers import Dense
+        >>> layer = Dense(3); layer.build_for((2,))
+        (3,)
+        >>> layer.unbuild(); layer.built, layer.weights
+        (False, [])
+        """
+        self.built, self.input_shape, self.output_shape, self._weights = False, None, None, []
+
     def forward_floats(self):
         """Values per sample in the largest array a forward pass of this built layer makes
         (its output unless a subclass knows better); ``predict`` sizes its slices with it.

@@ -10,7 +10,8 @@
 import neuropil.functional as F
 from neuropil import initializers
 from neuropil.errors import ConfigError, ShapeError
-from neuropil.functional.conv import _pair, conv_output_length, conv_padding
+from neuropil.functional.conv import conv_output_length, conv_padding
+from neuropil.functional.pooling import int_pair
 from neuropil.layers.base import Layer, describe_shape
 from neuropil.layers.core import resolve_activation
 
@@ -40,9 +41,9 @@ class Conv2D(Layer):
         if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
             raise ConfigError(f"{owner} filters must be a positive integer. Received: {filters!r}")
         self.filters = filters
-        self.kernel_size = _pair(kernel_size, "kernel_size", owner)
-        self.strides = _pair(strides, "strides", owner)
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate", owner)
+        self.kernel_size = int_pair(kernel_size, "kernel_size", owner)
+        self.strides = int_pair(strides, "strides", owner)
+        self.dilation_rate = int_pair(dilation_rate, "dilation_rate", owner)
         pads = conv_padding(padding, (1, 1), (1, 1), (1, 1), owner=owner)  # validates early
         self.padding = padding.lower() if isinstance(padding, str) else pads
         self.activation, self._activation_name = resolve_activation(activation)

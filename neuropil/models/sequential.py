@@ -92,11 +92,12 @@ class Sequential(TrainingMixin):
                 f"Sequential '{self.name}' was built for inputs of shape "
                 f"{describe_shape(self.input_shape)}. Received: {describe_shape(shape)}"
             )
-        self.input_shape = shape
-        for layer in self.layers:
-            shape = layer.build_for(shape)
-        self.output_shape = shape
-        self.built = True
+        with self._build_undone_on_error():  # a layer that rejects its input undoes the rest
+            self.input_shape = shape
+            for layer in self.layers:
+                shape = layer.build_for(shape)
+            self.output_shape = shape
+            self.built = True
 
     def check_input_shape(self, shape, argument="x"):
         if tuple(shape[1:]) != self.input_shape:

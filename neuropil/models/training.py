@@ -7,6 +7,7 @@ seeded by the model's training seed and the epoch number, so a run saved after e
 with ``initial_epoch=k`` continues exactly like an uninterrupted one.
 """
 
+import contextlib
 import math
 
 import numpy as np
@@ -80,6 +81,29 @@ class TrainingMixin:
             )
 
     # -- data ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _build_undone_on_error(self):
+        """A model without Input is built from the first x it sees, before the other arguments
+        are checked. If a check inside this block fails, the layers it built and the model go
+        back to unbuilt, and the global generator (which drew the initial weights) to its
+        state before, so the failed call leaves everything as it was.
+        """
+        if self.built:
+            yield
+            return
+        was_built = [layer.built for layer in self.layers]
+        generator = backend.rng()
+        state = generator.bit_generator.state
+        try:
+            yield
+        except BaseException:
+            for layer, built in zip(self.layers, was_built):
+                if not built:
+                    layer.unbuild()
+            self.built, self.input_shape, self.output_shape = False, None, None
+            generator.bit_generator.state = state
+            raise
+
     def _inputs(self, x, argument="x"):
         x = D.as_inputs(x, argument, self.dtype)
         if not self.built:
@@ -132,27 +156,28 @@ class TrainingMixin:
         batch_size = D.check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else verbose
         memory.keep_freed_memory()
-        x = self._inputs(x)
-        y = self._targets(y, x)
-        sw = self._weights_for(y, len(x), sample_weight, class_weight)
-        val = None
-        if validation_data is not None:
-            val = self._validation_arrays(validation_data)
-        elif validation_split:
-            (x, y, sw), val = D.split_validation([x, y, sw], validation_split)
-        if len(x) == 0:
-            raise ConfigError("fit needs at least one training sample. Received: 0 samples")
-        steps = math.ceil(len(x) / batch_size)
-        cbs = CallbackList(  # checks verbose and callbacks before anything changes
-            callbacks, model=self, add_history=True, add_progress=verbose != 0,
-            verbose=verbose, epochs=epochs, steps=steps,
-        )  # fmt: skip
-        defer_nan = any(isinstance(cb, TerminateOnNaN) for cb in cbs)
-        # ModelCheckpoint checks its filepath against these keys when no callback adds others
-        adds_keys = any(cb.log_keys_added or not type(cb).__module__.startswith("neuropil.")
-                        for cb in cbs)  # fmt: skip
-        keys = self._log_keys(val is not None)
-        cbs.set_params({**cbs.params, "metrics": keys, "log_keys_complete": not adds_keys})
+        with self._build_undone_on_error():
+            x = self._inputs(x)
+            y = self._targets(y, x)
+            sw = self._weights_for(y, len(x), sample_weight, class_weight)
+            val = None
+            if validation_data is not None:
+                val = self._validation_arrays(validation_data)
+            elif validation_split:
+                (x, y, sw), val = D.split_validation([x, y, sw], validation_split)
+            if len(x) == 0:
+                raise ConfigError("fit needs at least one training sample. Received: 0 samples")
+            steps = math.ceil(len(x) / batch_size)
+            cbs = CallbackList(  # checks verbose and callbacks before anything changes
+                callbacks, model=self, add_history=True, add_progress=verbose != 0,
+                verbose=verbose, epochs=epochs, steps=steps,
+            )  # fmt: skip
+            defer_nan = any(isinstance(cb, TerminateOnNaN) for cb in cbs)
+            # ModelCheckpoint checks its filepath against these keys when no callback adds others
+            adds_keys = any(cb.log_keys_added or not type(cb).__module__.startswith("neuropil.")
+                            for cb in cbs)  # fmt: skip
+            keys = self._log_keys(val is not None)
+            cbs.set_params({**cbs.params, "metrics": keys, "log_keys_complete": not adds_keys})
         self._prepare_training()
         if self._train_seed is None:
             self._train_seed = int(backend.rng().integers(2**63))
@@ -248,9 +273,10 @@ class TrainingMixin:
         """
         self._require("evaluate")
         batch_size = D.check_batch_size(batch_size)
-        x = self._inputs(x)
-        y = self._targets(y, x)
-        sw = self._weights_for(y, len(x), sample_weight, None)
+        with self._build_undone_on_error():
+            x = self._inputs(x)
+            y = self._targets(y, x)
+            sw = self._weights_for(y, len(x), sample_weight, None)
         self._prepare_training()
         memory.keep_freed_memory()
         logs = self._evaluate_arrays(x, y, sw, batch_size)

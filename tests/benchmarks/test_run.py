@@ -21,3 +21,4 @@ def test_one_workload_one_library_gives_a_timed_row():
     low, high = map(float, spread.split("-"))
     assert 0 < low <= median <= high
     assert re.search(r"GEMM \d+ GFLOP/s", out)
+    assert re.search(r"BLAS \S+", out)

@@ -160,3 +160,37 @@ def test_conv_pool_shortcuts_give_identical_outputs_and_gradients(activation, po
     np.testing.assert_allclose(fast[0], plain[0], rtol=1e-6, atol=1e-6)
     for a, b in zip(fast[1], plain[1]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_a_failed_build_leaves_no_layer_half_built():
+    # Dense builds for 3 features; the pool then rejects a 2-D input: the build is undone
+    model = Sequential([Dense(4, name="d"), MaxPooling2D(name="pool")])
+    with pytest.raises(ShapeError, match="'pool'"):
+        model.build((None, 3))
+    assert not model.built and model.input_shape is None
+    assert [layer.built for layer in model.layers] == [False, False]
+    assert model.get_layer("d").weights == []
+    model = Sequential([model.get_layer("d")])
+    model.build((None, 5))  # the Dense layer builds for another width without complaint
+    assert model.get_layer("d").kernel.shape == (5, 4)
+
+
+def test_failed_fit_unbuilds_the_model_and_restores_the_generator():
+    # a model without Input builds from x, draws initial weights, then finds a bad label
+    def model():
+        m = Sequential([Dense(3, name="h"), Dense(2, activation="softmax", name="out")])
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return m
+
+    x, bad = np.ones((6, 4), np.float32), np.array([0, 1, 2, 0, 1, 0])
+    npl.set_seed(5)
+    failed = model()
+    with pytest.raises(npl.errors.LabelError):
+        failed.fit(x, bad, verbose=0)
+    assert not failed.built and not any(layer.built for layer in failed.layers)
+    failed.fit(x, bad % 2, epochs=1, verbose=0)  # trains like a model that never failed
+    npl.set_seed(5)
+    fresh = model()
+    fresh.fit(x, bad % 2, epochs=1, verbose=0)
+    for a, b in zip(failed.get_weights(), fresh.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
