@@ -1,25 +1,15 @@
 """Course note 003's bank-churn case study on the real CSV: accuracy at least 0.85."""
 
-import importlib.util
-import pathlib
-
 import pytest
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "bank_churn.py"
-
-
-def _example():
-    spec = importlib.util.spec_from_file_location("bank_churn", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.examples.loader import load_example
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_churn_network_reaches_the_notes_accuracy(shared_data, seed, capsys):
     pytest.importorskip("pandas")
     pytest.importorskip("sklearn")
-    example = _example()
+    example = load_example("bank_churn")
     result = example.run(shared_data / "churn" / "Churn_Modelling.csv", seed=seed, verbose=0)
     confusion = result["confusion"]
     with capsys.disabled():

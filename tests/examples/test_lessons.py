@@ -1,20 +1,13 @@
 """Every lesson example runs in its quick mode, reaches the notes' outcome and writes its PNGs."""
 
-import importlib.util
 import pathlib
 
 import numpy as np
 import pytest
 
-EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.loader import load_example
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _example(name):
-    spec = importlib.util.spec_from_file_location(f"lesson_{name}", EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _assert_pngs(paths):
@@ -29,7 +22,7 @@ def _assert_pngs(paths):
 
 
 def test_logic_gates(tmp_path):
-    result = _example("logic_gates").run(tmp_path, quick=True)
+    result = load_example("logic_gates").run(tmp_path, quick=True)
     assert result["AND"]["predicted"] == [0, 0, 0, 1] and result["AND"]["converged"]
     assert result["OR"]["predicted"] == [0, 1, 1, 1] and result["OR"]["converged"]
     assert result["XOR"]["correct"] < 4 and not result["XOR"]["converged"]
@@ -38,7 +31,7 @@ def test_logic_gates(tmp_path):
 
 
 def test_forward_pass_matches_note_001(tmp_path):
-    example = _example("forward_pass")
+    example = load_example("forward_pass")
     result = example.run(tmp_path, quick=True)
     for key, notes in example.NOTES.items():
         np.testing.assert_allclose(result[key], notes, atol=1.5e-3, err_msg=key)
@@ -47,13 +40,13 @@ def test_forward_pass_matches_note_001(tmp_path):
 
 
 def test_single_neuron_matches_note_002(tmp_path):
-    result = _example("single_neuron").run(tmp_path, quick=True)
+    result = load_example("single_neuron").run(tmp_path, quick=True)
     np.testing.assert_allclose(result["unseen"], [0.0145, 0.9998], atol=1e-4)
     _assert_pngs(result["figures"])
 
 
 def test_activation_gallery(tmp_path):
-    result = _example("activation_gallery").run(tmp_path, quick=True)
+    result = load_example("activation_gallery").run(tmp_path, quick=True)
     assert result["max_derivative"]["sigmoid"] == pytest.approx(0.25, abs=1e-3)
     assert result["max_derivative"]["relu"] == pytest.approx(1.0)
     assert sum(result["softmax_out"]) == pytest.approx(1.0, abs=1e-3)
@@ -61,13 +54,13 @@ def test_activation_gallery(tmp_path):
 
 
 def test_vanishing_gradients_sigmoid_vs_relu(tmp_path):
-    result = _example("vanishing_gradients").run(tmp_path, quick=True)
+    result = load_example("vanishing_gradients").run(tmp_path, quick=True)
     assert result["sigmoid"]["ratio"] >= 100 * result["relu"]["ratio"]
     _assert_pngs(result["figures"])
 
 
 def test_convolution_by_hand(tmp_path):
-    result = _example("convolution_by_hand").run(tmp_path, quick=True)
+    result = load_example("convolution_by_hand").run(tmp_path, quick=True)
     assert result["by_hand"] == [[0, -4, -4, 0]] * 4
     np.testing.assert_allclose(result["neuropil"], result["by_hand"])
     assert result["scaled"] == [[255, 0, 0, 255]] * 4
@@ -77,7 +70,7 @@ def test_convolution_by_hand(tmp_path):
 
 
 def test_optimizers_compared(tmp_path):
-    result = _example("optimizers_compared").run(tmp_path, quick=True)
+    result = load_example("optimizers_compared").run(tmp_path, quick=True)
     assert len(result["final_loss"]) == 8
     start_loss = 50.0  # the loss at (w, b) = (-3, 4) is about 55
     assert all(loss < start_loss for loss in result["final_loss"].values())
@@ -88,7 +81,7 @@ def test_optimizers_compared(tmp_path):
 def test_churn_regularized(tmp_path, shared_data):
     pytest.importorskip("pandas")
     pytest.importorskip("sklearn")
-    example = _example("churn_regularized")
+    example = load_example("churn_regularized")
     result = example.run(shared_data / "churn" / "Churn_Modelling.csv", tmp_path, quick=True)
     assert sum(map(sum, result["confusion"])) == 2000
     assert result["accuracy"] > 0.79  # better than always answering "stays"
@@ -97,21 +90,21 @@ def test_churn_regularized(tmp_path, shared_data):
 
 def test_sklearn_vs_neuropil(tmp_path):
     pytest.importorskip("sklearn")
-    result = _example("sklearn_vs_neuropil").run(tmp_path, quick=True)
+    result = load_example("sklearn_vs_neuropil").run(tmp_path, quick=True)
     assert result["n_features"] == 13
     assert result["neuropil"]["accuracy"] >= 0.9 and result["sklearn"]["accuracy"] >= 0.9
     _assert_pngs(result["figures"])
 
 
 def test_digit_recognizer(tmp_path):
-    result = _example("digit_recognizer").run(tmp_path, quick=True)
+    result = load_example("digit_recognizer").run(tmp_path, quick=True)
     assert result["accuracy"] > 0.5  # one epoch on 1,000 images; chance is 0.1
     _assert_pngs(result["figures"])
 
 
 def test_cifar10_cnn_explains_missing_files_and_runs_a_step(tmp_path, monkeypatch):
     monkeypatch.setenv("NEUROPIL_DATA", str(tmp_path / "empty-cache"))
-    example = _example("cifar10_cnn")
+    example = load_example("cifar10_cnn")
     result = example.run(tmp_path, download=False)
     assert result["status"] == "missing"
     assert "--download" in result["message"] and "cifar-10-python.tar.gz" in result["message"]
