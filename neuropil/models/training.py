@@ -315,12 +315,14 @@ class TrainingMixin:
         batch_size = D.check_batch_size(batch_size)
         x = self._inputs(x)
         memory.keep_freed_memory()
-        rows = self._inference_rows()
+        # No step of predict is visible (no callbacks, no per-batch logs), so x is cut straight
+        # into slices of at most batch_size samples, not into batches and then slices: no
+        # short slice at the end of every batch (W5: 334 forward passes instead of 395).
+        rows = min(batch_size, self._inference_rows())
         with no_grad():
-            outputs = [  # the slices' outputs, joined once for the whole of x
-                out.data
-                for part in D.batch_slices(len(x), batch_size)
-                for out in self._infer_slices(x[part], rows)
+            outputs = [  # joined once for the whole of x
+                self.call(Tensor._wrap(x[part]), training=False).data
+                for part in D.batch_slices(len(x), rows)
             ]
         if not outputs:
             return np.zeros((0, *self.output_shape), dtype=self.dtype)

@@ -31,11 +31,11 @@ def test_mean_and_keep_fraction_preserved_statistically():
     assert abs(y.mean() - 1.0) < 0.01
 
 
-def test_mask_comes_from_backend_rng_with_keep_probability_one_minus_rate():
+def test_mask_compares_32_raw_bits_of_backend_rng_with_rate():
     with npl.backend.using_rng(np.random.default_rng(99)):
         y = F.dropout(npl.Tensor(np.ones((4, 5))), 0.4).data
-    u = np.random.default_rng(99).random((4, 5), dtype=np.float32)
-    expected = (u >= 0.4).astype(np.float32) * np.float32(1 / 0.6)
+    bits = np.random.default_rng(99).bit_generator.random_raw(10).view(np.uint32)
+    expected = (bits >= round(0.4 * 2**32)).reshape(4, 5) * np.float32(1 / 0.6)
     np.testing.assert_array_equal(y, expected)
 
 
@@ -107,3 +107,13 @@ def test_training_without_tape_still_drops():
         y = F.dropout(npl.Tensor(np.ones(1000), requires_grad=True), 0.5)
     assert not y.requires_grad
     assert 0 < (y.data == 0).sum() < 1000
+
+
+def test_odd_sizes_and_rates_next_to_one():
+    # an odd count uses half of the last 64-bit draw; a rate within 2**-33 of 1 must not
+    # overflow the 32-bit threshold
+    y = F.dropout(npl.Tensor(np.ones(7, dtype=np.float32)), 0.5).data
+    assert y.shape == (7,) and set(np.unique(y)) <= {0.0, 2.0}
+    with npl.backend.using_rng(np.random.default_rng(0)):
+        y = F.dropout(npl.Tensor(np.ones(1001)), 1 - 2.0**-40).data
+    assert (y == 0).all()
