@@ -38,7 +38,19 @@ class NotReadyError(NeuropilError, RuntimeError):
 
 
 class FileFormatError(NeuropilError, ValueError):
-    """A model file is truncated, tampered with or not a neuropil file."""
+    """A model or data file is truncated, tampered with or not in the format it should have."""
+
+
+class ChecksumError(FileFormatError):
+    """A dataset file does not have the digest its publisher published."""
+
+
+class DownloadError(NeuropilError, ConnectionError):
+    """No URL could deliver a dataset file (offline, host down, file moved)."""
+
+
+class DatasetNotFoundError(NeuropilError, FileNotFoundError):
+    """A dataset file is neither in the given folder nor in the cache, and may not be fetched."""
 
 
 def unknown_name(kind, name, valid):

@@ -449,3 +449,16 @@ def test_fit_accepts_a_single_callback():
     model = _fresh()
     model.fit(X, LABELS, epochs=2, verbose=0, callbacks=EarlyStopping(monitor="loss"))
     assert model.epochs_trained >= 1
+
+
+def test_every_error_class_lives_in_neuropil_errors_and_keeps_its_builtin():
+    # ``except FileNotFoundError`` (or ConnectionError, ValueError) keeps working, and the
+    # dataset module hands out the very classes neuropil.errors defines
+    from neuropil import datasets, errors
+
+    assert issubclass(errors.DatasetNotFoundError, FileNotFoundError)
+    assert issubclass(errors.DownloadError, ConnectionError)
+    assert issubclass(errors.ChecksumError, errors.FileFormatError)
+    for name in ("ChecksumError", "DownloadError", "DatasetNotFoundError"):
+        assert getattr(datasets, name) is getattr(errors, name)
+        assert issubclass(getattr(errors, name), NeuropilError)

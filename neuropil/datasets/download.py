@@ -26,7 +26,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from neuropil.errors import FileFormatError, NeuropilError
+from neuropil.errors import ChecksumError, DatasetNotFoundError, DownloadError
 
 __all__ = [
     "ChecksumError",
@@ -42,18 +42,6 @@ ENV_ROOT = "NEUROPIL_DATA"
 ENV_URL = "NEUROPIL_DATA_URL"
 TIMEOUT = 30.0  # seconds without data before a URL counts as unreachable
 _CHUNK = 1 << 16
-
-
-class ChecksumError(FileFormatError):
-    """A dataset file does not have the digest its publisher published."""
-
-
-class DownloadError(NeuropilError, ConnectionError):
-    """No URL could deliver a dataset file (offline, host down, file moved)."""
-
-
-class DatasetNotFoundError(NeuropilError, FileNotFoundError):
-    """A dataset file is neither in the given folder nor in the cache, and may not be fetched."""
 
 
 def cache_root():
