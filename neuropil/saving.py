@@ -17,7 +17,8 @@ and renames it over the target, so a crash never leaves a half-written model beh
 >>> model = Sequential([Input((3,)), Dense(2)])
 >>> path = os.path.join(tempfile.mkdtemp(), "demo.npil")
 >>> model.save(path)
->>> bool(np.allclose(load_model(path).predict(np.ones((1, 3))), model.predict(np.ones((1, 3)))))
+>>> x = np.ones((1, 3))
+>>> bool(np.allclose(load_model(path).predict(x, verbose=0), model.predict(x, verbose=0)))
 True
 """
 

@@ -76,6 +76,17 @@ class CallbackList(Callback):
             for hook, names in _BATCH_HOOKS.items()
         }
 
+    def calls(self, hook):
+        """Whether a batch ``hook`` reaches any callback (the caller may skip building its logs).
+
+        >>> from types import SimpleNamespace
+        >>> quiet = CallbackList(None, model=SimpleNamespace(), add_progress=False, verbose=0)
+        >>> shown = CallbackList(None, model=SimpleNamespace(), verbose=1)  # with a ProgressBar
+        >>> quiet.calls("on_predict_batch_end"), shown.calls("on_predict_batch_end")
+        (False, True)
+        """
+        return bool(self._batch[hook])
+
     def __iter__(self):
         return iter(self.callbacks)
 
