@@ -106,6 +106,17 @@ class Loss:
         self.name = self.default_name if name is None else str(name)
         self.reduction = reduction
 
+    @property
+    def kind(self):
+        """Which loss this is, whatever ``name`` it was given: the class's default name (a
+        wrapped function: its name). ``"accuracy"`` and the target checks go by it.
+
+        >>> from neuropil.losses import SparseCategoricalCrossentropy
+        >>> SparseCategoricalCrossentropy(name="xent").kind
+        'sparse_categorical_crossentropy'
+        """
+        return self.default_name
+
     def _options(self):
         """Keyword arguments of the functional form besides the reduction (from_logits, ...)."""
         return {}
@@ -324,6 +335,10 @@ class LossFunctionWrapper(Loss):
     def __init__(self, fn, name=None, reduction="sum_over_batch_size"):
         super().__init__(getattr(fn, "__name__", "loss") if name is None else name, reduction)
         self.fn = fn
+
+    @property
+    def kind(self):
+        return getattr(self.fn, "__name__", self.name)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         out = self.fn(y_true, y_pred)

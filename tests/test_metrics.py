@@ -400,3 +400,15 @@ def test_confusion_matrix_num_classes_larger_than_present(rng):
 def test_confusion_matrix_bad_input(y_true, y_pred, kwargs, error, match):
     with pytest.raises(error, match=match):
         metrics.confusion_matrix(y_true, y_pred, **kwargs)
+
+
+def test_accuracy_follows_the_loss_class_not_its_name():
+    from neuropil import losses
+
+    sparse = losses.SparseCategoricalCrossentropy(name="xent")
+    binary = losses.BinaryCrossentropy(name="multilabel_bce")  # 3 independent yes/no outputs
+    assert type(metrics.get("accuracy", loss_name=sparse)).__name__ == "SparseCategoricalAccuracy"
+    picked = metrics.get("accuracy", loss_name=binary, output_shape=(None, 3))
+    assert type(picked).__name__ == "BinaryAccuracy"
+    wrapped = losses.get(lambda y_true, y_pred: (y_pred - y_true).abs().mean())
+    assert type(metrics.get("accuracy", loss_name=wrapped)).__name__ == "CategoricalAccuracy"

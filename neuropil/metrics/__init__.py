@@ -50,7 +50,8 @@ def _loss_key(loss):
     """``"binary_crossentropy"`` for the string, a ``BinaryCrossentropy`` object or a function."""
     if loss is None or isinstance(loss, str):
         return loss and loss.lower()
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+    name = (getattr(loss, "kind", None) or getattr(loss, "name", None)
+            or getattr(loss, "__name__", None) or type(loss).__name__)  # fmt: skip
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name)).lower()
 
 

@@ -61,8 +61,8 @@ class TrainingMixin:
         output_shape = (None, *self.output_shape) if self.built else None
         return [
             metrics_module.get(
-                m, loss_name=getattr(loss, "name", None),
-                from_logits=bool(getattr(loss, "from_logits", False)), output_shape=output_shape,
+                m, loss_name=loss, from_logits=bool(getattr(loss, "from_logits", False)),
+                output_shape=output_shape,
             )
             for m in specs
         ]  # fmt: skip
@@ -113,7 +113,7 @@ class TrainingMixin:
         return x
 
     def _targets(self, y, x, argument="y"):
-        sparse = "sparse" in str(getattr(self.loss, "name", ""))
+        sparse = "sparse" in str(getattr(self.loss, "kind", ""))
         y = D.as_targets(y, argument, self.dtype, sparse=sparse)
         D.check_same_length(x, y, "x" if argument == "y" else "validation x", argument)
         self.loss.validate(y, (None, *self.output_shape))

@@ -176,3 +176,13 @@ def test_bad_verbose_or_callbacks_change_nothing(call):
     with pytest.raises(ConfigError, match="callbacks must be a list"):
         getattr(model, call)(*args, verbose=0, callbacks=["not a callback"])
     assert not model.built and not model.layers[0].built
+
+
+def test_a_renamed_sparse_loss_still_takes_class_indices():
+    npl.set_seed(0)
+    model = Sequential([Input((4,)), Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", metrics=["accuracy"],
+                  loss=npl.losses.SparseCategoricalCrossentropy(name="xent"))  # fmt: skip
+    history = model.fit(X, Y, epochs=1, verbose=0).history
+    assert set(history) == {"loss", "accuracy"}
+    assert type(model.compiled_metrics[0]).__name__ == "SparseCategoricalAccuracy"
