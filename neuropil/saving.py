@@ -86,6 +86,9 @@ def save_model(model, filepath):
             "optimizer": optimizers.serialize(model.optimizer),
             "loss": None if model.loss is None else losses.serialize(model.loss),
             "metrics": [m if isinstance(m, str) else m.name for m in model._metric_specs],
+            "weighted_metrics": [
+                m if isinstance(m, str) else m.name for m in model._weighted_metric_specs
+            ],  # fmt: skip
         }
         if model.optimizer.built:
             optimizer_state = model.optimizer.get_state()
@@ -204,6 +207,7 @@ def load_model(filepath, compile=True):
                 if compile_config["loss"] is None
                 else losses.deserialize(compile_config["loss"]),
                 metrics=compile_config.get("metrics") or None,
+                weighted_metrics=compile_config.get("weighted_metrics") or None,
             )
         except NeuropilError as exc:
             raise _bad(filepath, f"the compile settings are invalid ({exc})") from None

@@ -36,6 +36,7 @@ class Sequential(TrainingMixin):
         self.optimizer = self.loss = None
         self.compiled_metrics = None
         self._metric_specs = []
+        self._weighted_metric_specs = []
         self.stop_training = False
         self.history = None
         self.epochs_trained = 0

@@ -34,42 +34,62 @@ class TrainingMixin:
     """Keras's training API for a model with ``layers``, ``call`` and ``trainable_weights``."""
 
     # -- compile ---------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
         """Choose the optimizer, loss and metrics (names or objects, as in Keras).
+
+        As in Keras, ``sample_weight`` and ``class_weight`` weight the loss and the
+        ``weighted_metrics``, not the ``metrics``; a weighted metric whose name is also that of
+        an unweighted one logs as ``weighted_<name>``.
 
         >>> import neuropil as npl
         >>> from neuropil.models import Sequential
         >>> from neuropil.layers import Input, Dense
         >>> model = Sequential([Input((2,)), Dense(1, activation="sigmoid")])
-        >>> model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        >>> model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"],
+        ...               weighted_metrics=["accuracy"])
+        >>> [m.name for m in model.compiled_metrics]
+        ['accuracy', 'weighted_accuracy']
         """
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
-            metrics = [metrics]
+        specs, weighted_specs = _as_list(metrics), _as_list(weighted_metrics)
         resolved_optimizer = optimizers_module.get(optimizer)
         resolved_loss = None if loss is None else losses_module.get(loss)
-        specs = list(metrics or [])
-        resolved_metrics = self._resolve_metrics(specs, resolved_loss)  # unknown names raise here
+        resolved_metrics = self._resolve_metrics(specs, weighted_specs, resolved_loss)  # may raise
         self.optimizer, self.loss = resolved_optimizer, resolved_loss
-        self._metric_specs = specs
+        self._metric_specs, self._weighted_metric_specs = specs, weighted_specs
         # resolved again once the output shape is known ("accuracy" depends on it)
         self.compiled_metrics = resolved_metrics if self.built else None
         self.compiled = True
         if self.built:
             self._prepare_training()
 
-    def _resolve_metrics(self, specs, loss):
+    def _resolve_metrics(self, specs, weighted_specs, loss):
+        """The metric objects: the unweighted ones, then the weighted ones (renamed
+        ``weighted_<name>`` where a name is taken)."""
         output_shape = (None, *self.output_shape) if self.built else None
-        return [
+        resolved = [
             metrics_module.get(
                 m, loss_name=loss, from_logits=bool(getattr(loss, "from_logits", False)),
                 output_shape=output_shape,
             )
-            for m in specs
+            for m in [*specs, *weighted_specs]
         ]  # fmt: skip
+        taken = {m.name for m in resolved[: len(specs)]}
+        for metric in resolved[len(specs) :]:
+            if metric.name in taken:
+                metric.name = f"weighted_{metric.name}"
+        return resolved
+
+    def _update_metrics(self, y, out, sample_weight):
+        """Every compiled metric on a batch; only the weighted ones see ``sample_weight``."""
+        first_weighted = len(self.compiled_metrics) - len(self._weighted_metric_specs)
+        for i, metric in enumerate(self.compiled_metrics):
+            metric.update_state(y, out, sample_weight if i >= first_weighted else None)
 
     def _prepare_training(self):
         if self.compiled_metrics is None:
-            self.compiled_metrics = self._resolve_metrics(self._metric_specs, self.loss)
+            self.compiled_metrics = self._resolve_metrics(
+                self._metric_specs, self._weighted_metric_specs, self.loss
+            )
         self.optimizer.build(self.trainable_weights)  # a no-op when already built for them
 
     def _require(self, what):
@@ -201,7 +221,9 @@ class TrainingMixin:
         """The keys fit writes into each epoch's logs (Keras 2's ``params["metrics"]``)."""
         metrics = self.compiled_metrics
         if metrics is None:  # resolved for good once the model is built
-            metrics = self._resolve_metrics(self._metric_specs, self.loss)
+            metrics = self._resolve_metrics(
+                self._metric_specs, self._weighted_metric_specs, self.loss
+            )
         keys = ["loss", *(m.name for m in metrics)]
         return keys + [f"val_{k}" for k in keys] if validation else keys
 
@@ -254,8 +276,7 @@ class TrainingMixin:
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
-        for metric in self.compiled_metrics:
-            metric.update_state(yb, out.data, swb)
+        self._update_metrics(yb, out.data, swb)
         return value
 
     # -- evaluate and predict --------------------------------------------------------------
@@ -309,8 +330,7 @@ class TrainingMixin:
                 out = self._infer(x[part], rows)
                 swb = None if sw is None else sw[part]
                 total += float(self.loss(y[part], out, sample_weight=swb).data) * len(out.data)
-                for metric in self.compiled_metrics:
-                    metric.update_state(y[part], out.data, swb)
+                self._update_metrics(y[part], out.data, swb)
                 if cbs.calls("on_test_batch_end"):
                     cbs.on_test_batch_end(step, self._metric_logs(total / part.stop))
         logs = self._metric_logs(total / max(len(x), 1))
@@ -386,3 +406,10 @@ class TrainingMixin:
         slices, in order."""
         return [self.call(Tensor._wrap(xb[i : i + rows]), training=False)
                 for i in range(0, len(xb), rows)]  # fmt: skip
+
+
+def _as_list(metrics):
+    """A compile metrics argument as a list (one metric may come alone, as in Keras)."""
+    if metrics is None:
+        return []
+    return list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
