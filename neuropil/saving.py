@@ -88,7 +88,7 @@ def save_model(model, filepath):
             "metrics": [m if isinstance(m, str) else m.name for m in model._metric_specs],
             "weighted_metrics": [
                 m if isinstance(m, str) else m.name for m in model._weighted_metric_specs
-            ],  # fmt: skip
+            ],
         }
         if model.optimizer.built:
             optimizer_state = model.optimizer.get_state()
