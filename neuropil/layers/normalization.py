@@ -8,11 +8,13 @@
 True
 """
 
+import numpy as np
+
 from neuropil import initializers
 from neuropil.errors import ConfigError, ShapeError
 from neuropil.functional import batch_norm, batch_norm_train
 from neuropil.layers.base import Layer
-from neuropil.tensor import no_grad
+from neuropil.tensor import Tensor, no_grad
 
 
 class BatchNormalization(Layer):
@@ -20,8 +22,8 @@ class BatchNormalization(Layer):
 
     Training uses the batch statistics and updates the moving ones as
     ``moving = momentum * moving + (1 - momentum) * batch`` (Keras's rule, biased variance);
-    inference uses the moving statistics. Weights, in order: gamma, beta, moving_mean,
-    moving_variance (the last two are not trainable).
+    inference uses the moving statistics. Weights, in order: gamma (unless ``scale=False``),
+    beta (unless ``center=False``), moving_mean, moving_variance (the last two not trainable).
     """
 
     def __init__(
@@ -67,9 +69,12 @@ class BatchNormalization(Layer):
                 f"(batch, ..., channels). Received: {(None, *input_shape)}"
             )
         channels = (input_shape[-1],)
-        # gamma/beta always exist so the op stays one formula; center/scale=False freezes them
-        self.gamma = self.add_weight("gamma", channels, self._inits["gamma"], trainable=self.scale)
-        self.beta = self.add_weight("beta", channels, self._inits["beta"], trainable=self.center)
+        # scale/center=False: gamma/beta are the constants 1/0, not weights (as in Keras, so
+        # get_weights and the parameter count match); the op stays one formula
+        self.gamma = (self.add_weight("gamma", channels, self._inits["gamma"]) if self.scale
+                      else Tensor(np.ones(channels), dtype=self.dtype))  # fmt: skip
+        self.beta = (self.add_weight("beta", channels, self._inits["beta"]) if self.center
+                     else Tensor(np.zeros(channels), dtype=self.dtype))  # fmt: skip
         self.moving_mean = self.add_weight(
             "moving_mean", channels, self._inits["moving_mean"], trainable=False
         )

@@ -37,8 +37,9 @@ def _params(rng, channels):
 def _layer(shape, dtype, rng, **kwargs):
     layer = BatchNormalization(dtype=dtype, **kwargs)
     layer.build_for(shape[1:])
-    params = _params(rng, shape[-1])
-    layer.set_weights(params)
+    params = _params(rng, shape[-1])  # gamma, beta, moving mean, moving variance
+    present = (kwargs.get("scale", True), kwargs.get("center", True), True, True)
+    layer.set_weights([p for p, on in zip(params, present, strict=True) if on])
     return layer, params
 
 
@@ -222,11 +223,19 @@ def test_weights_and_their_initial_values():
     assert not layer.moving_mean.requires_grad and not layer.moving_variance.requires_grad
 
 
-def test_center_and_scale_false_freeze_beta_and_gamma():
-    layer = BatchNormalization(center=False, scale=False)
-    layer(np.ones((2, 3)))
-    assert layer.trainable_weights == []
-    assert len(layer.get_weights()) == 4
+def test_center_and_scale_false_drop_beta_and_gamma_as_in_keras():
+    x = np.random.default_rng(0).normal(2.0, 3.0, (16, 3)).astype(np.float32)
+    both = BatchNormalization(center=False, scale=False, beta_initializer="ones")
+    y = both(x, training=True).data
+    assert both.trainable_weights == [] and len(both.get_weights()) == 2  # moving mean, var
+    np.testing.assert_allclose(y.mean(axis=0), 0, atol=1e-5)  # no shift from beta's initializer
+    no_beta = BatchNormalization(center=False)
+    no_beta(x)
+    assert [w.name.split("/")[-1] for w in no_beta.weights] == [
+        "gamma", "moving_mean", "moving_variance"]  # fmt: skip
+    no_gamma = BatchNormalization(scale=False)
+    no_gamma(x)
+    assert [w.name.split("/")[-1] for w in no_gamma.trainable_weights] == ["beta"]
 
 
 def test_keras_defaults_in_config():
