@@ -77,7 +77,7 @@ def _atomic_target(filepath):
 
 def save_model(model, filepath):
     """Write ``model`` to ``filepath`` as a ``.npil`` file (see the module docstring)."""
-    from neuropil import __version__, losses, optimizers
+    from neuropil import __version__, losses, metrics, optimizers
 
     compile_config = None
     optimizer_state = None
@@ -85,10 +85,8 @@ def save_model(model, filepath):
         compile_config = {
             "optimizer": optimizers.serialize(model.optimizer),
             "loss": None if model.loss is None else losses.serialize(model.loss),
-            "metrics": [m if isinstance(m, str) else m.name for m in model._metric_specs],
-            "weighted_metrics": [
-                m if isinstance(m, str) else m.name for m in model._weighted_metric_specs
-            ],
+            "metrics": [metrics.serialize(m) for m in model._metric_specs],
+            "weighted_metrics": [metrics.serialize(m) for m in model._weighted_metric_specs],
         }
         if model.optimizer.built:
             optimizer_state = model.optimizer.get_state()
@@ -171,12 +169,15 @@ def _load_npz(data, filepath, name):
         raise _bad(filepath, f"{name} is not a valid array archive ({exc})") from None
 
 
-def load_model(filepath, compile=True):
+def load_model(filepath, compile=True, custom_objects=None):
     """Load a model saved with ``model.save``; with ``compile=True`` also its optimizer state.
+
+    ``custom_objects`` maps the names of the user functions or classes the model was compiled
+    with (a loss, a metric) to them; the file holds only their names.
 
     >>> from neuropil.models import load_model  # see the module docstring for a round trip
     """
-    from neuropil import losses, optimizers
+    from neuropil import losses, metrics, optimizers
     from neuropil.models.sequential import Sequential
 
     filepath = os.fspath(filepath)
@@ -201,16 +202,18 @@ def load_model(filepath, compile=True):
     compile_config = spec.get("compile_config")
     if compile and compile_config:
         try:
-            model.compile(
-                optimizer=optimizers.deserialize(compile_config["optimizer"]),
-                loss=None
-                if compile_config["loss"] is None
-                else losses.deserialize(compile_config["loss"]),
-                metrics=compile_config.get("metrics") or None,
-                weighted_metrics=compile_config.get("weighted_metrics") or None,
-            )
+            loss = compile_config["loss"]
+            loss = None if loss is None else losses.deserialize(loss, custom_objects)
+            listed = {key: [metrics.deserialize(m, custom_objects)
+                            for m in compile_config.get(key) or []]
+                      for key in ("metrics", "weighted_metrics")}  # fmt: skip
+            model.compile(optimizers.deserialize(compile_config["optimizer"]), loss, **listed)
         except NeuropilError as exc:
-            raise _bad(filepath, f"the compile settings are invalid ({exc})") from None
+            raise _bad(
+                filepath,
+                f"the compile settings are invalid ({exc}). A loss or metric of your own: pass "
+                "load_model(..., custom_objects={name: it}); or load_model(..., compile=False)",
+            ) from None
         if "optimizer.npz" in members and model.built:
             model._prepare_training()
             state = _load_npz(members["optimizer.npz"], filepath, "optimizer.npz")

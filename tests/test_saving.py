@@ -169,3 +169,48 @@ def test_saved_file_gets_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / "m.npil").stat().st_mode & 0o777 == 0o644
+
+
+def _hits(y_true, y_pred):
+    """A metric of the user's own: 1 where the rounded output is the label."""
+    return (np.round(y_pred) == y_true).astype(np.float64)
+
+
+def _gap(y_true, y_pred):
+    """A loss of the user's own."""
+    return ((y_pred - y_true) ** 2).mean(axis=-1)
+
+
+def test_metric_objects_keep_their_settings_through_save_and_load(tmp_path):
+    npl.set_seed(0)
+    model = Sequential([Input((3,)), Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[
+        npl.metrics.BinaryAccuracy(threshold=0.8, name="acc08"),
+        npl.metrics.Precision(thresholds=0.9), npl.metrics.Recall, "accuracy"])  # fmt: skip
+    path = tmp_path / "m.npil"
+    model.save(path)
+    loaded = load_model(path)
+    assert [m.name for m in loaded.compiled_metrics] == ["acc08", "precision", "recall",
+                                                         "accuracy"]  # fmt: skip
+    assert loaded.compiled_metrics[0].threshold == 0.8
+    assert loaded.compiled_metrics[1].thresholds == 0.9
+    x = np.random.default_rng(1).normal(size=(20, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+
+
+def test_functions_of_the_users_own_are_saved_by_name_and_found_in_custom_objects(tmp_path):
+    npl.set_seed(0)
+    model = Sequential([Input((3,)), Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss=_gap, metrics=[_hits])
+    x = np.random.default_rng(1).normal(size=(20, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    path = tmp_path / "m.npil"
+    checkpoint = npl.callbacks.ModelCheckpoint(str(path))  # saves after the epoch: no crash
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[checkpoint])
+    with pytest.raises(FileFormatError, match=r"_gap.*custom_objects"):
+        load_model(path)
+    assert load_model(path, compile=False).predict(x, verbose=0).shape == (20, 1)
+    loaded = load_model(path, custom_objects={"_gap": _gap, "_hits": _hits})
+    assert [m.name for m in loaded.compiled_metrics] == ["_hits"]
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))

@@ -8,7 +8,8 @@ these every batch and they must stay cheap (one or two passes over the batch).
 ``sample_weight`` gives one weight per sample (shape ``(N,)`` or ``(N, 1)``); it is broadcast
 over any further axes. A weight of 0 masks a sample.
 
-This package holds ``get``, which resolves names such as ``"accuracy"``; the metrics live in
+This package holds ``get``, which resolves names such as ``"accuracy"``, and ``serialize`` /
+``deserialize``, which write a model's metrics into its file and read them back; the metrics live in
 ``base`` (``Metric``, ``Mean``, ``MeanMetricWrapper``), ``accuracy``, ``regression`` (mean
 absolute and squared error), ``confusion`` (``Precision``, ``Recall``, ``AUC``) and
 ``confusion_matrix``, and are all re-exported here.
@@ -33,8 +34,12 @@ from neuropil.metrics.regression import MeanAbsoluteError, MeanSquaredError
 __all__ = [
     "Metric", "Mean", "MeanMetricWrapper", "BinaryAccuracy", "CategoricalAccuracy",
     "SparseCategoricalAccuracy", "MeanAbsoluteError", "MeanSquaredError", "Precision", "Recall",
-    "AUC", "get", "confusion_matrix",
+    "AUC", "get", "serialize", "deserialize", "confusion_matrix",
 ]  # fmt: skip
+_CLASSES = {cls.__name__: cls for cls in (
+    Mean, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, MeanAbsoluteError,
+    MeanSquaredError, Precision, Recall, AUC,
+)}  # fmt: skip
 
 
 _NAMES = {
@@ -113,3 +118,53 @@ def get(identifier, loss_name=None, from_logits=False, output_shape=None):
         "A metric must be a name, a Metric, a Metric class or a function "
         f"(y_true, y_pred) -> per-sample values. Received: {identifier!r}"
     )
+
+
+def serialize(metric):
+    """What a model file keeps of a ``compile`` metric: a name stays a name (resolved again with
+    the loss when loaded), an object or class becomes ``{"class_name", "config"}``, a plain
+    function ``{"class_name": "MeanMetricWrapper", "config": {"fn": its name, ...}}``.
+
+    >>> from neuropil import metrics
+    >>> metrics.serialize(metrics.BinaryAccuracy(threshold=0.8))
+    {'class_name': 'BinaryAccuracy', 'config': {'name': 'binary_accuracy', 'threshold': 0.8}}
+    """
+    if isinstance(metric, str):
+        return metric
+    metric = get(metric)
+    config = metric.get_config()
+    if type(metric) is MeanMetricWrapper:  # a user function, found again by its name
+        config = {"fn": getattr(metric._fn, "__name__", metric.name), **config}
+    else:
+        config = {"name": config.pop("name"), **config}
+    return {"class_name": type(metric).__name__, "config": config}
+
+
+def deserialize(config, custom_objects=None):
+    """The metric ``serialize`` described (a name is returned as it is, or as the function
+    ``custom_objects`` maps it to). ``custom_objects`` maps names to user functions or
+    ``Metric`` subclasses.
+
+    >>> from neuropil import metrics
+    >>> metrics.deserialize(metrics.serialize(metrics.Precision(thresholds=0.9))).thresholds
+    0.9
+    """
+    custom_objects = custom_objects or {}
+    if isinstance(config, str):
+        return custom_objects.get(config, config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ConfigError(
+            "deserialize expects a metric name or a dict with 'class_name' and 'config'. "
+            f"Received: {config!r}"
+        )
+    name, options = config["class_name"], dict(config.get("config") or {})
+    if name == "MeanMetricWrapper":
+        fn_name = options.pop("fn", None)
+        fn = custom_objects.get(fn_name)
+        if fn is None:
+            raise unknown_name("metric function", fn_name, custom_objects)
+        return MeanMetricWrapper(fn, **options)
+    cls = custom_objects.get(name) or _CLASSES.get(name)
+    if cls is None:
+        raise unknown_name("metric", name, set(_CLASSES) | set(custom_objects))
+    return cls.from_config(options)
