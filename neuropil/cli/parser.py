@@ -76,7 +76,9 @@ def _data_options(parser, default):
     parser.add_argument("--no-download", action="store_true",
                         help="fail instead of downloading a missing dataset")  # fmt: skip
     parser.add_argument("--limit", type=positive_int, metavar="N",
-                        help="use only the first N images of the split (quick trials)")  # fmt: skip
+                        help="use only the first N images of the split the command works "
+                        "on (train: the training images; its test score uses all test "
+                        "images)")  # fmt: skip
     parser.add_argument("--threads", type=positive_int, metavar="N",
                         help="BLAS threads to use (default: all; 1 can be faster on a busy "
                         "machine)")  # fmt: skip
@@ -162,7 +164,8 @@ def build_parser():
     predict.add_argument("images", nargs="+", metavar="IMAGE",
                          help="image files (PNG, JPEG, ...)")  # fmt: skip
     predict.add_argument("--threshold", type=threshold, default=127, metavar="LEVEL",
-                         help="ink/paper gray level, or 'otsu' (default: 127)")  # fmt: skip
+                         help="ink/paper gray level, or 'otsu' (default: 127); 28x28 digit "
+                         "models only")  # fmt: skip
     _common(predict)
     predict.set_defaults(run=commands.predict)
 
