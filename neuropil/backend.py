@@ -83,3 +83,22 @@ class using_rng:  # noqa: N801 - used like a function: ``with using_rng(g): ...`
         global _rng
         _rng = self._previous
         return False
+
+
+def jsonable(value):
+    """``value`` with NumPy arrays and scalars turned into lists and Python numbers, so that
+    ``json.dumps`` takes it (configs written into model files).
+
+    >>> import numpy as np
+    >>> jsonable({"threshold": np.float32(0.5), "thresholds": np.array([0.25, 0.75])})
+    {'threshold': 0.5, 'thresholds': [0.25, 0.75]}
+    """
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value

@@ -169,6 +169,27 @@ def _load_npz(data, filepath, name):
         raise _bad(filepath, f"{name} is not a valid array archive ({exc})") from None
 
 
+def _without_old_batchnorm_constants(model, arrays):
+    """Files written before BatchNormalization(center=False / scale=False) stopped having beta /
+    gamma weights (2026-11-21) still hold those frozen arrays; leave them out so the files load."""
+    from neuropil.layers import BatchNormalization
+
+    has = [(layer.scale, layer.center) if isinstance(layer, BatchNormalization) else None
+           for layer in model.layers]  # fmt: skip
+    extra = sum((not scale) + (not center) for scale, center in filter(None, has))
+    if not extra or len(arrays) != len(model.weights) + extra:
+        return arrays
+    kept, i = [], 0
+    for layer, flags in zip(model.layers, has):
+        if flags is None or all(flags):
+            kept += arrays[i : i + len(layer.weights)]
+            i += len(layer.weights)
+        else:  # gamma, beta, moving mean, moving variance
+            kept += [a for a, on in zip(arrays[i : i + 4], (*flags, True, True)) if on]
+            i += 4
+    return kept
+
+
 def load_model(filepath, compile=True, custom_objects=None):
     """Load a model saved with ``model.save``; with ``compile=True`` also its optimizer state.
 
@@ -192,7 +213,7 @@ def load_model(filepath, compile=True, custom_objects=None):
     except (NeuropilError, TypeError, KeyError, ValueError, AttributeError) as exc:
         raise _bad(filepath, f"the model configuration is invalid ({exc})") from None
     weights = _load_npz(members["weights.npz"], filepath, "weights.npz")
-    arrays = [weights[k] for k in sorted(weights)]
+    arrays = _without_old_batchnorm_constants(model, [weights[k] for k in sorted(weights)])
     try:
         model.set_weights(arrays)
     except ShapeError as exc:

@@ -214,3 +214,34 @@ def test_functions_of_the_users_own_are_saved_by_name_and_found_in_custom_object
     loaded = load_model(path, custom_objects={"_gap": _gap, "_hits": _hits})
     assert [m.name for m in loaded.compiled_metrics] == ["_hits"]
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+
+
+def test_numpy_valued_metric_settings_and_builtin_functions_save_and_load(tmp_path):
+    model = Sequential([Input((3,)), Dense(1, activation="sigmoid")])
+    numpy_settings = [npl.metrics.BinaryAccuracy(threshold=np.float32(0.75)),
+                      npl.metrics.Recall(thresholds=np.array([0.25, 0.5]))]  # fmt: skip
+    model.compile(optimizer="adam", loss="mse",
+                  metrics=[*numpy_settings, npl.functional.mean_squared_error])  # fmt: skip
+    model.save(tmp_path / "m.npil")  # JSON takes no NumPy numbers: they are converted
+    loaded = load_model(tmp_path / "m.npil")  # the built-in function needs no custom_objects
+    accuracy, recall, mse = loaded.compiled_metrics
+    assert accuracy.threshold == 0.75 and recall.thresholds == [0.25, 0.5]
+    assert type(mse).__name__ == "MeanSquaredError"
+
+
+def test_files_from_before_batchnorm_dropped_its_constant_weights_still_load():
+    # written by neuropil 1170081, when BatchNormalization(center=False) kept a frozen beta and
+    # scale=False a frozen gamma: Dense(4), BN(center=False), Dense(2), BN(neither)
+    name = "batchnorm_without_center_2026-11-21.npil"
+    path = os.path.join(os.path.dirname(__file__), "data", name)
+    with zipfile.ZipFile(path) as archive, archive.open("weights.npz") as member:
+        with np.load(member, allow_pickle=False) as npz:
+            stored = [npz[k] for k in sorted(npz.files)]
+    model = load_model(path)
+    assert len(stored) == 12 and len(model.get_weights()) == 9
+    dropped = [stored[3], stored[8], stored[9]]  # first BN's beta, second's gamma and beta
+    assert all(np.array_equal(a, np.zeros_like(a)) for a in (dropped[0], dropped[2]))
+    assert np.array_equal(dropped[1], np.ones_like(dropped[1]))  # constants: outputs unchanged
+    kept = stored[:3] + stored[4:8] + stored[10:]
+    for saved, loaded in zip(kept, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(saved, loaded)

@@ -23,6 +23,7 @@ import os
 
 import numpy as np
 
+from neuropil.backend import jsonable
 from neuropil.errors import FileFormatError
 from neuropil.saving import _atomic_target, check_header
 
@@ -38,24 +39,14 @@ def register(cls):
     return cls
 
 
-def _jsonable(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def write(obj, filepath, config, state):
     """Write ``obj``'s class name, ``config`` and ``state`` to ``filepath`` (atomically)."""
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "class_name": type(obj).__name__,
-        "config": {k: _jsonable(v) for k, v in config.items()},
-        "state": {k: _jsonable(v) for k, v in state.items()},
+        "config": jsonable(config),
+        "state": jsonable(state),
     }
     text = json.dumps(document, indent=1, allow_nan=False)
     with _atomic_target(filepath) as temp, open(temp, "w", encoding="utf-8") as f:

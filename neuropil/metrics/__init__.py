@@ -24,6 +24,7 @@ absolute and squared error), ``confusion`` (``Precision``, ``Recall``, ``AUC``) 
 
 import re
 
+from neuropil.backend import jsonable
 from neuropil.errors import ConfigError, unknown_name
 from neuropil.metrics.accuracy import BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
 from neuropil.metrics.base import Mean, MeanMetricWrapper, Metric
@@ -137,7 +138,7 @@ def serialize(metric):
         config = {"fn": getattr(metric._fn, "__name__", metric.name), **config}
     else:
         config = {"name": config.pop("name"), **config}
-    return {"class_name": type(metric).__name__, "config": config}
+    return {"class_name": type(metric).__name__, "config": jsonable(config)}
 
 
 def deserialize(config, custom_objects=None):
@@ -160,10 +161,14 @@ def deserialize(config, custom_objects=None):
     name, options = config["class_name"], dict(config.get("config") or {})
     if name == "MeanMetricWrapper":
         fn_name = options.pop("fn", None)
-        fn = custom_objects.get(fn_name)
-        if fn is None:
-            raise unknown_name("metric function", fn_name, custom_objects)
-        return MeanMetricWrapper(fn, **options)
+        if fn_name not in custom_objects and str(fn_name).lower() in _NAMES:
+            return get(fn_name)  # a built-in, e.g. losses.mean_squared_error given as a metric
+        if fn_name not in custom_objects:
+            raise ConfigError(
+                f"The metric function {fn_name!r} is not in custom_objects; pass "
+                f"custom_objects={{{fn_name!r}: the function}}. Received: {fn_name!r}"
+            )
+        return MeanMetricWrapper(custom_objects[fn_name], **options)
     cls = custom_objects.get(name) or _CLASSES.get(name)
     if cls is None:
         raise unknown_name("metric", name, set(_CLASSES) | set(custom_objects))

@@ -8,6 +8,7 @@ with ``initial_epoch=k`` continues exactly like an uninterrupted one.
 """
 
 import contextlib
+import copy
 import math
 
 import numpy as np
@@ -74,9 +75,11 @@ class TrainingMixin:
             for m in [*specs, *weighted_specs]
         ]  # fmt: skip
         taken = {m.name for m in resolved[: len(specs)]}
-        for metric in resolved[len(specs) :]:
-            if metric.name in taken:
-                metric.name = f"weighted_{metric.name}"
+        for i in range(len(specs), len(resolved)):
+            if resolved[i].name in taken:  # a copy: the object passed in keeps name and state
+                resolved[i] = copy.copy(resolved[i])
+                resolved[i].reset_state()
+                resolved[i].name = f"weighted_{resolved[i].name}"
         return resolved
 
     def _update_metrics(self, y, out, sample_weight):
@@ -255,9 +258,7 @@ class TrainingMixin:
                 value = self._train_step(xb, yb, swb, epoch, step, defer_nan)
                 total += value * len(xb)
                 count += len(xb)
-                logs = {"loss": total / count}
-                for metric in self.compiled_metrics:
-                    logs[metric.name] = metric.result()
+                logs = self._metric_logs(total / count)
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break

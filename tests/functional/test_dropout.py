@@ -117,3 +117,12 @@ def test_odd_sizes_and_rates_next_to_one():
     with npl.backend.using_rng(np.random.default_rng(0)):
         y = F.dropout(npl.Tensor(np.ones(1001)), 1 - 2.0**-40).data
     assert (y == 0).all()
+
+
+def test_32_bit_generators_and_numpy_rates_keep_the_right_fraction():
+    # MT19937's raw draws hold 32 bits each: half of every 64-bit word is zero
+    with npl.backend.using_rng(np.random.Generator(np.random.MT19937(0))):
+        y = F.dropout(npl.Tensor(np.ones(100_000)), 0.5).data
+    assert abs((y != 0).mean() - 0.5) < 0.01
+    y = F.dropout(npl.Tensor(np.ones(100_000)), np.float16(0.25)).data
+    assert abs((y != 0).mean() - 0.75) < 0.01

@@ -221,3 +221,15 @@ def test_weighted_metrics_survive_save_and_load(tmp_path):
         model.evaluate(X, y, sample_weight=w, verbose=0, return_dict=True))  # fmt: skip
     assert [m.name for m in loaded.compiled_metrics] == ["mae"]
     assert loaded._weighted_metric_specs == ["mae"]
+
+
+def test_one_metric_object_in_both_lists_counts_twice_apart():
+    shared = npl.metrics.BinaryAccuracy(name="acc")
+    y = (np.arange(10) % 3 == 0).astype(np.float32)
+    model = _frozen_binary(metrics=[shared], weighted_metrics=[shared])
+    hit = ((model.predict(X, verbose=0)[:, 0] > 0.5) == y).astype(np.float64)
+    weights = np.where(y == 1, 9.0, 1.0)
+    logs = model.evaluate(X, y, sample_weight=weights, verbose=0, return_dict=True)
+    assert logs["acc"] == pytest.approx(hit.mean())
+    assert logs["weighted_acc"] == pytest.approx((hit * weights).sum() / weights.sum())
+    assert shared.name == "acc"  # the object passed in is not renamed
