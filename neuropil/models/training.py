@@ -1,10 +1,10 @@
-"""compile, fit, evaluate and predict: the Keras training loop on top of the Tensor engine.
+"""compile and fit: the Keras training loop on top of the Tensor engine (``evaluate`` and
+``predict`` come from models/inference.py).
 
 A training step is: forward with ``training=True``, the loss, ``zero_grad``, ``backward``, one
-optimizer step, then the metrics on the batch's outputs. ``evaluate`` and ``predict`` run under
-``no_grad`` so they build no tape. Each epoch draws its shuffle and dropout masks from a generator
-seeded by the model's training seed and the epoch number, so a run saved after epoch k and resumed
-with ``initial_epoch=k`` continues exactly like an uninterrupted one.
+optimizer step, then the metrics on the batch's outputs. Each epoch draws its shuffle and dropout
+masks from a generator seeded by the model's training seed and the epoch number, so a run saved
+after epoch k and resumed with ``initial_epoch=k`` continues exactly like an uninterrupted one.
 """
 
 import contextlib
@@ -20,18 +20,11 @@ from neuropil import optimizers as optimizers_module
 from neuropil.callbacks import CallbackList, TerminateOnNaN
 from neuropil.errors import ConfigError, InvalidValueError, NotReadyError
 from neuropil.models import data as D
-from neuropil.tensor import Tensor, no_grad
-
-# predict and evaluate run each batch in slices whose largest intermediate array (a conv layer's
-# im2col matrix, say) stays within this many bytes, so that what one layer writes is still in
-# cache when the next layer reads it. Measured with W5 (benchmarks/; 2-core EPYC, 1 MiB L2 per
-# core, 32 MiB L3; fastest of 7): slices of 16-32 images 0.39-0.42 s, 48 images 0.44 s, all 128
-# at once 0.54 s. Results equal one pass over the batch up to float rounding (BLAS may round a
-# product of fewer rows differently), as with another batch_size.
-INFERENCE_SLICE_BYTES = 4 * 2**20
+from neuropil.models.inference import InferenceMixin
+from neuropil.tensor import Tensor
 
 
-class TrainingMixin:
+class TrainingMixin(InferenceMixin):
     """Keras's training API for a model with ``layers``, ``call`` and ``trainable_weights``."""
 
     # -- compile ---------------------------------------------------------------------------
@@ -279,134 +272,6 @@ class TrainingMixin:
         self.optimizer.step()
         self._update_metrics(yb, out.data, swb)
         return value
-
-    # -- evaluate and predict --------------------------------------------------------------
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 return_dict=False, callbacks=None):  # fmt: skip
-        """Loss and metrics on ``(x, y)``: a float, a list ``[loss, *metrics]``, or a dict.
-
-        ``verbose`` (0, 1, 2 or "auto" = 1) shows a progress bar on a terminal and one line
-        elsewhere, as in ``fit``; ``callbacks`` get the ``on_test_*`` hooks, their batch logs
-        holding the running loss and metrics.
-
-        >>> import numpy as np
-        >>> from neuropil.models import Sequential
-        >>> from neuropil.layers import Input, Dense
-        >>> model = Sequential([Input((2,)), Dense(1, kernel_initializer="zeros")])
-        >>> model.compile(loss="mse")
-        >>> model.evaluate(np.ones((4, 2)), np.full(4, 2.0), verbose=0)
-        4.0
-        """
-        self._require("evaluate")
-        batch_size = D.check_batch_size(batch_size)
-        with self._build_undone_on_error():
-            x = self._inputs(x)
-            y = self._targets(y, x)
-            sw = self._weights_for(y, len(x), sample_weight, None)
-            cbs = self._inference_callbacks(callbacks, verbose, len(x), batch_size)
-        self._prepare_training()
-        memory.keep_freed_memory()
-        logs = self._evaluate_arrays(x, y, sw, batch_size, cbs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
-
-    def _inference_callbacks(self, callbacks, verbose, n, batch_size):
-        """The CallbackList of an ``evaluate`` or ``predict`` call (checks both arguments)."""
-        return CallbackList(callbacks, model=self, add_history=False, add_progress=verbose != 0,
-                            verbose=verbose, steps=math.ceil(n / batch_size))  # fmt: skip
-
-    def _evaluate_arrays(self, x, y, sw, batch_size, cbs):
-        """Loss and metrics over ``(x, y)`` batch by batch, with ``cbs``'s ``on_test_*`` hooks
-        (``fit``'s validation passes its own list, whose progress bar stays quiet)."""
-        for metric in self.compiled_metrics:
-            metric.reset_state()
-        total = 0.0
-        rows = self._inference_rows()
-        cbs.on_test_begin({})
-        with no_grad():
-            for step, part in enumerate(D.batch_slices(len(x), batch_size)):
-                cbs.on_test_batch_begin(step, {})
-                out = self._infer(x[part], rows)
-                swb = None if sw is None else sw[part]
-                total += float(self.loss(y[part], out, sample_weight=swb).data) * len(out.data)
-                self._update_metrics(y[part], out.data, swb)
-                if cbs.calls("on_test_batch_end"):
-                    cbs.on_test_batch_end(step, self._metric_logs(total / part.stop))
-        logs = self._metric_logs(total / max(len(x), 1))
-        cbs.on_test_end(logs)
-        return logs
-
-    def _metric_logs(self, loss):
-        return {"loss": loss, **{m.name: m.result() for m in self.compiled_metrics}}
-
-    def predict(self, x, batch_size=None, verbose="auto", callbacks=None):
-        """Model outputs for ``x`` as a NumPy array, in inference mode, building no tape.
-
-        ``verbose`` and ``callbacks`` as in ``evaluate``; the ``on_predict_batch_end`` logs hold
-        the batch's ``"outputs"``.
-
-        >>> import numpy as np
-        >>> from neuropil.models import Sequential
-        >>> from neuropil.layers import Input, Dense
-        >>> model = Sequential([Input((3,)), Dense(2)])
-        >>> model.predict(np.zeros((5, 3)), verbose=0).shape
-        (5, 2)
-        """
-        batch_size = D.check_batch_size(batch_size)
-        with self._build_undone_on_error():
-            x = self._inputs(x)
-            cbs = self._inference_callbacks(callbacks, verbose, len(x), batch_size)
-        memory.keep_freed_memory()
-        # Slices of at most batch_size samples; batches matter only to batch hooks. Without
-        # any, x is cut straight into slices, with no short slice at the end of every batch
-        # (W5: 334 forward passes instead of 395).
-        per_batch = cbs.calls("on_predict_batch_begin") or cbs.calls("on_predict_batch_end")
-        parts = D.batch_slices(len(x), batch_size) if per_batch else [slice(0, len(x))]
-        rows = min(batch_size, self._inference_rows())
-        outputs = []  # joined once for the whole of x
-        cbs.on_predict_begin({})
-        with no_grad():
-            for step, part in enumerate(parts):
-                if per_batch:
-                    cbs.on_predict_batch_begin(step, {})
-                outs = [out.data for out in self._infer_slices(x[part], rows)]
-                outputs += outs
-                if per_batch:
-                    cbs.on_predict_batch_end(step, {"outputs": np.concatenate(outs)})
-        cbs.on_predict_end({})
-        if not outputs:
-            return np.zeros((0, *self.output_shape), dtype=self.dtype)
-        return np.concatenate(outputs, axis=0)
-
-    def _inference_rows(self):
-        """Samples per forward pass in ``predict`` and ``evaluate`` (see INFERENCE_SLICE_BYTES)."""
-        floats = max((layer.forward_floats() for layer in self.layers), default=1)
-        return max(1, INFERENCE_SLICE_BYTES // (floats * np.dtype(self.dtype).itemsize))
-
-    def _infer(self, xb, rows):
-        """``call(xb, training=False)``, ``rows`` samples at a time (under ``no_grad``).
-
-        The slices' outputs are joined, and so are the logits a softmax or sigmoid output
-        carries for the losses, so the result is that of one pass over the whole batch up to
-        float rounding. Layers see slices of ``rows`` samples, not ``batch_size``.
-        """
-        parts = self._infer_slices(xb, rows)
-        if len(parts) == 1:
-            return parts[0]
-        out = Tensor._wrap(np.concatenate([p.data for p in parts]))
-        kinds = {p._logits[0] if p._logits else None for p in parts}
-        if len(kinds) == 1 and None not in kinds:
-            logits = np.concatenate([p._logits[1].data for p in parts])
-            out._logits = (kinds.pop(), Tensor._wrap(logits))
-        return out
-
-    def _infer_slices(self, xb, rows):
-        """The outputs of ``call(slice, training=False)`` for ``xb`` cut into ``rows``-sample
-        slices, in order."""
-        return [self.call(Tensor._wrap(xb[i : i + rows]), training=False)
-                for i in range(0, len(xb), rows)]  # fmt: skip
 
 
 def _as_list(metrics):
