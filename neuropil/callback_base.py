@@ -29,6 +29,14 @@ class Callback:
     def set_params(self, params):
         self.params = dict(params)
 
+    def wants_batch_hooks(self):
+        """Whether the batch hooks this callback overrides matter for the ``evaluate`` or
+        ``predict`` pass under way (asked after its ``on_test_begin`` / ``on_predict_begin``);
+        when no callback wants them, ``predict`` computes across batch boundaries and
+        ``evaluate`` skips building batch logs. A progress bar printing one line at the end
+        says no."""
+        return True
+
     def on_train_begin(self, logs=None): ...
     def on_train_end(self, logs=None): ...
     def on_epoch_begin(self, epoch, logs=None): ...

@@ -199,6 +199,10 @@ class ProgressBar(Callback):
         self._close_bar()
         self._in_fit = False
 
+    def wants_batch_hooks(self):
+        """Only a live bar of ``evaluate`` or ``predict`` shows batches (see ``Callback``)."""
+        return self._bar is not None and not self._in_fit
+
     # evaluate and predict: shown only when called on their own, not for validation inside fit
     def on_test_begin(self, logs=None):
         if not self._in_fit:

@@ -77,15 +77,18 @@ class CallbackList(Callback):
         }
 
     def calls(self, hook):
-        """Whether a batch ``hook`` reaches any callback (the caller may skip building its logs).
+        """Whether a batch ``hook`` reaches a callback that wants it now (see
+        ``Callback.wants_batch_hooks``); the caller may then skip building its logs.
 
-        >>> from types import SimpleNamespace
-        >>> quiet = CallbackList(None, model=SimpleNamespace(), add_progress=False, verbose=0)
-        >>> shown = CallbackList(None, model=SimpleNamespace(), verbose=1)  # with a ProgressBar
-        >>> quiet.calls("on_predict_batch_end"), shown.calls("on_predict_batch_end")
+        >>> from neuropil.callback_base import Callback
+        >>> class Peek(Callback):
+        ...     def on_predict_batch_end(self, batch, logs=None): ...
+        >>> quiet = CallbackList(None, add_history=False, add_progress=False)
+        >>> peek = CallbackList([Peek()], add_history=False, add_progress=False)
+        >>> quiet.calls("on_predict_batch_end"), peek.calls("on_predict_batch_end")
         (False, True)
         """
-        return bool(self._batch[hook])
+        return any(fn.__self__.wants_batch_hooks() for fn in self._batch[hook])
 
     def __iter__(self):
         return iter(self.callbacks)

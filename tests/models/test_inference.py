@@ -176,3 +176,15 @@ def test_bad_verbose_or_callbacks_change_nothing(call):
     with pytest.raises(ConfigError, match="callbacks must be a list"):
         getattr(model, call)(*args, verbose=0, callbacks=["not a callback"])
     assert not model.built and not model.layers[0].built
+
+
+def test_predict_follows_batches_only_for_callbacks_that_want_them(monkeypatch, capsys):
+    model = _convnet()
+    x = np.random.default_rng(0).normal(size=(23, 12, 12, 1)).astype(np.float32)
+    monkeypatch.setattr(T, "INFERENCE_SLICE_BYTES", 4 * 100 * 9 * 3)  # 3 images per slice
+    sizes = _counting_calls(model, monkeypatch)
+    model.predict(x, batch_size=10, verbose=2)  # a line at the end: no batch hook wanted
+    assert sizes == [3] * 7 + [2] and capsys.readouterr().out.startswith("Predict - ")
+    sizes.clear()
+    model.predict(x, batch_size=10, verbose=2, callbacks=[Recorder()])
+    assert sizes == [3, 3, 3, 1, 3, 3, 3, 1, 3]  # batches of 10, 10, 3, each in slices
