@@ -62,6 +62,10 @@ def dropout(x, rate, training=True, noise_shape=None):
     return make(x.data * mask, (x,), lambda g: (g * mask,))
 
 
+# bit generators whose random_raw gives 64 random bits per draw
+_FULL_64_BITS = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)
+
+
 def _keep(shape, rate):
     """Booleans of ``shape``, each True with probability 1 - ``rate``.
 
@@ -76,7 +80,3 @@ def _keep(shape, rate):
     n = math.prod(shape)
     bits = generator.bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n]
     return (bits >= np.uint32(min(round(float(rate) * 2**32), 2**32 - 1))).reshape(shape)
-
-
-# bit generators whose random_raw gives 64 random bits per draw
-_FULL_64_BITS = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)

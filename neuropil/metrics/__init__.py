@@ -37,10 +37,6 @@ __all__ = [
     "SparseCategoricalAccuracy", "MeanAbsoluteError", "MeanSquaredError", "Precision", "Recall",
     "AUC", "get", "serialize", "deserialize", "confusion_matrix",
 ]  # fmt: skip
-_CLASSES = {cls.__name__: cls for cls in (
-    Mean, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, MeanAbsoluteError,
-    MeanSquaredError, Precision, Recall, AUC,
-)}  # fmt: skip
 
 
 _NAMES = {
@@ -50,6 +46,7 @@ _NAMES = {
     "mean_absolute_error": MeanAbsoluteError, "mean_squared_error": MeanSquaredError,
 }  # fmt: skip
 _ACCURACY = ("accuracy", "acc")
+_CLASSES = {cls.__name__: cls for cls in (Mean, *_NAMES.values())}  # what deserialize rebuilds
 
 
 def _loss_key(loss):
