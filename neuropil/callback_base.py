@@ -32,7 +32,7 @@ class Callback:
     def wants_batch_hooks(self):
         """Whether the batch hooks this callback overrides matter for the ``evaluate`` or
         ``predict`` pass under way (asked after its ``on_test_begin`` / ``on_predict_begin``);
-        when no callback wants them, ``predict`` computes across batch boundaries and
+        when no callback wants them, ``predict`` skips copying each batch's outputs and
         ``evaluate`` skips building batch logs. A progress bar printing one line at the end
         says no."""
         return True

@@ -178,13 +178,44 @@ def test_bad_verbose_or_callbacks_change_nothing(call):
     assert not model.built and not model.layers[0].built
 
 
-def test_predict_follows_batches_only_for_callbacks_that_want_them(monkeypatch, capsys):
+class Scribbler(Recorder):
+    def on_predict_batch_end(self, batch, logs=None):
+        super().on_predict_batch_end(batch, {"outputs": logs["outputs"].copy()})
+        logs["outputs"][:] = -1.0  # must not reach what predict returns
+
+
+def test_predict_slices_straight_and_gives_each_batch_hook_its_rows(monkeypatch, capsys):
     model = _convnet()
     x = np.random.default_rng(0).normal(size=(23, 12, 12, 1)).astype(np.float32)
     monkeypatch.setattr(T, "INFERENCE_SLICE_BYTES", 4 * 100 * 9 * 3)  # 3 images per slice
+    alone = model.predict(x, batch_size=10, verbose=0)
     sizes = _counting_calls(model, monkeypatch)
     model.predict(x, batch_size=10, verbose=2)  # a line at the end: no batch hook wanted
     assert sizes == [3] * 7 + [2] and capsys.readouterr().out.startswith("Predict - ")
     sizes.clear()
-    model.predict(x, batch_size=10, verbose=2, callbacks=[Recorder()])
-    assert sizes == [3, 3, 3, 1, 3, 3, 3, 1, 3]  # batches of 10, 10, 3, each in slices
+    rec = Scribbler()
+    out = model.predict(x, batch_size=10, verbose=0, callbacks=[rec])
+    assert sizes == [3] * 7 + [2]  # slices 9-11 and 18-20 each span two batches
+    names = [c[0] for c in rec.calls]
+    assert names == ["predict_begin"] + ["predict_batch_begin", "predict_batch_end"] * 3 + [
+        "predict_end"]  # fmt: skip
+    ends = [c for c in rec.calls if c[0] == "predict_batch_end"]
+    assert [c[1] for c in ends] == [0, 1, 2] and [len(c[2]["outputs"]) for c in ends] == [
+        10, 10, 3]  # fmt: skip
+    np.testing.assert_array_equal(out, alone)
+    np.testing.assert_array_equal(np.concatenate([c[2]["outputs"] for c in ends]), out)
+
+
+@pytest.mark.parametrize("n, batch_size, rows", [(7, 7, 3), (8, 4, 4), (9, 2, 1), (1, 5, 2)])
+def test_predict_batch_hooks_cover_every_row_once(monkeypatch, n, batch_size, rows):
+    model = _mlp()
+    monkeypatch.setattr(model, "_inference_rows", lambda: rows)
+    x = np.random.default_rng(2).normal(size=(n, 4)).astype(np.float32)
+    rec = Scribbler()
+    out = model.predict(x, batch_size=batch_size, verbose=0, callbacks=[rec])
+    np.testing.assert_array_equal(out, model.predict(x, batch_size=batch_size, verbose=0))
+    ends = [c for c in rec.calls if c[0] == "predict_batch_end"]
+    steps = -(-n // batch_size)
+    assert [c[1] for c in ends] == list(range(steps))
+    assert [c[1] for c in rec.calls if c[0] == "predict_batch_begin"] == list(range(steps))
+    np.testing.assert_array_equal(np.concatenate([c[2]["outputs"] for c in ends]), out)
