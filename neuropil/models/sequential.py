@@ -10,6 +10,8 @@
 True
 """
 
+import warnings
+
 import numpy as np
 
 import neuropil.functional as F
@@ -71,6 +73,7 @@ class Sequential(TrainingMixin):
             input_shape = layer.declared_input_shape
         if input_shape is not None:
             shape = self.output_shape if self.layers else input_shape
+            self._warn_if_declared_elsewhere(layer, shape, first=not self.layers)
             self.output_shape = layer.build_for(shape)  # raises before anything is recorded
             self.input_shape, self.built = input_shape, True
         self.layers.append(layer)
@@ -95,10 +98,26 @@ class Sequential(TrainingMixin):
             )
         with self._build_undone_on_error():  # a layer that rejects its input undoes the rest
             self.input_shape = shape
-            for layer in self.layers:
+            for i, layer in enumerate(self.layers):
+                self._warn_if_declared_elsewhere(layer, shape, first=i == 0)
                 shape = layer.build_for(shape)
             self.output_shape = shape
             self.built = True
+
+    def _warn_if_declared_elsewhere(self, layer, shape, first):
+        """Only the first layer's ``input_shape``/``input_dim`` sets the model's input; a later
+        layer's that disagrees with what it receives is a mistake worth a warning (Keras warns
+        about every such argument)."""
+        declared = layer.declared_input_shape
+        if not first and not layer.built and declared is not None and declared != tuple(shape):
+            warnings.warn(
+                f"Sequential '{self.name}': layer '{layer.name}' was given input_shape "
+                f"{describe_shape(declared)}, which only the first layer's sets; it receives "
+                f"{describe_shape(shape)} from the layer before it. Received: "
+                f"input_shape={declared}",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def check_input_shape(self, shape, argument="x"):
         if tuple(shape[1:]) != self.input_shape:

@@ -194,3 +194,14 @@ def test_failed_fit_unbuilds_the_model_and_restores_the_generator():
     fresh.fit(x, bad % 2, epochs=1, verbose=0)
     for a, b in zip(failed.get_weights(), fresh.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_input_shape_on_a_later_layer_warns_when_it_disagrees(recwarn):
+    Sequential([Dense(3, input_shape=(4,)), Dense(2, input_shape=(3,))])  # agrees: silent
+    assert not recwarn.list
+    with pytest.warns(UserWarning, match=r"layer 'late' was given input_shape \(None, 7\)"):
+        model = Sequential([Dense(3, input_shape=(4,)), Dense(2, input_shape=(7,), name="late")])
+    assert model.input_shape == (4,) and model.output_shape == (2,)  # the first layer's rules
+    lazy = Sequential([Dense(3), Dense(2, input_dim=5, name="late")])
+    with pytest.warns(UserWarning, match=r"receives \(None, 3\)"):
+        lazy.build((None, 4))
