@@ -17,6 +17,7 @@ cannot fit the loss fail with a clear ``LabelError`` instead of a wrong result.
 
 import numpy as np
 
+from neuropil import loss_targets as targets
 from neuropil.errors import ConfigError, LabelError, unknown_name
 from neuropil.functional import losses as fl
 from neuropil.tensor import Tensor
@@ -26,64 +27,6 @@ __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "get", "serialize", "deserialize",
 ]  # fmt: skip
-
-
-# -- target checks (run once per fit, never per batch) ---------------------------------------
-def _at(y, bad):
-    """'y_true[i, j] is v' for the first True entry of ``bad``."""
-    first = tuple(int(i) for i in np.argwhere(bad)[0])
-    return f"y_true[{', '.join(map(str, first))}] is {y[first]}"
-
-
-def _numeric_targets(y_true, loss):
-    """``y_true`` as a numeric array with one row per sample and no NaN or infinity."""
-    y = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
-    if y.dtype.kind not in "biuf" or y.ndim == 0:
-        raise LabelError(
-            f"{loss} expects a numeric array of targets, one row per sample (encode class "
-            f"names as integers first). Received: y_true of dtype {y.dtype}, shape {y.shape}"
-        )
-    if y.dtype.kind == "f":
-        bad = ~np.isfinite(y)
-        if bad.any():
-            raise LabelError(
-                f"{loss} expects finite targets, but {_at(y, bad)}. "
-                f"Received: {int(bad.sum())} NaN or infinite value(s) in y_true"
-            )
-    return y
-
-
-def _same(shape, expected):
-    """Equal shapes, where None in ``expected`` matches any size."""
-    return len(shape) == len(expected) and all(
-        e is None or s == e for s, e in zip(shape, expected, strict=True)
-    )
-
-
-def _fits(per_sample, expected):
-    """Target shape fits the output, allowing a trailing axis of size 1 on one side."""
-    return (
-        _same(per_sample, expected)
-        or (per_sample[-1:] == (1,) and _same(per_sample[:-1], expected))
-        or (expected[-1:] == (1,) and _same(per_sample, expected[:-1]))
-    )
-
-
-def _shape_error(y, output_shape, loss, expected, hint=""):
-    expected = "(" + ", ".join(["N"] + ["?" if d is None else str(d) for d in expected]) + ")"
-    return LabelError(
-        f"{loss} expects targets of shape {expected} to match the model output "
-        f"{output_shape} (batch axis first).{hint} Received: y_true of shape {y.shape}"
-    )
-
-
-def _in_unit_interval(y, loss, hint):
-    bad = (y < 0) | (y > 1)
-    if bad.any():
-        raise LabelError(
-            f"{loss} expects targets in [0, 1], but {_at(y, bad)}.{hint} "
-            f"Received: targets from {y.min()} to {y.max()}"
-        )
 
 
 # -- loss objects ---------------------------------------------------------------------------
@@ -142,14 +85,14 @@ class Loss:
         ``output_shape`` is the model's output shape, batch axis first (None or any size; it is
         not compared). Checks the type, NaN/inf and the shape; subclasses also check values.
         """
-        y = _numeric_targets(y_true, self.name)
+        y = targets.numeric_targets(y_true, self.name)
         output_shape = tuple(output_shape)
         dims = tuple(None if d is None else int(d) for d in output_shape[1:])
         self._check(y, dims, output_shape)
 
     def _check(self, y, dims, output_shape):
-        if not _fits(y.shape[1:], dims):
-            raise _shape_error(y, output_shape, self.name, dims)
+        if not targets.fits(y.shape[1:], dims):
+            raise targets.shape_error(y, output_shape, self.name, dims)
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -227,7 +170,7 @@ class BinaryCrossentropy(_Crossentropy):
     _function = staticmethod(fl.binary_crossentropy)
 
     def _check(self, y, dims, output_shape):  # shapes, then targets in [0, 1]
-        if not _fits(y.shape[1:], dims):
+        if not targets.fits(y.shape[1:], dims):
             hint = ""
             if y.ndim == 2 and len(dims) == 1 and dims[0] is not None:
                 hint = (
@@ -236,12 +179,12 @@ class BinaryCrossentropy(_Crossentropy):
                     "multi-label targets, or use categorical_crossentropy and a softmax for "
                     "one-hot classes."
                 )
-            raise _shape_error(y, output_shape, self.name, dims, hint)
+            raise targets.shape_error(y, output_shape, self.name, dims, hint)
         hint = (
             " Map the labels to 0 and 1 (e.g. -1/+1 -> 0/1); for class indices 0..K-1 use "
             "sparse_categorical_crossentropy with K softmax outputs."
         )
-        _in_unit_interval(y, self.name, hint)
+        targets.in_unit_interval(y, self.name, hint)
 
 
 class CategoricalCrossentropy(_Crossentropy):
@@ -259,18 +202,22 @@ class CategoricalCrossentropy(_Crossentropy):
 
     def _check(self, y, dims, output_shape):  # one-hot rows in [0, 1], not class indices
         per = y.shape[1:]
-        if dims and dims[-1] != 1 and (_same(per, dims[:-1]) or _same(per, dims[:-1] + (1,))):
+        if (
+            dims
+            and dims[-1] != 1
+            and (targets.same(per, dims[:-1]) or targets.same(per, dims[:-1] + (1,)))
+        ):
             hint = (
                 " These look like integer class labels: use "
                 "loss='sparse_categorical_crossentropy', or one-hot encode them "
                 "(e.g. np.eye(num_classes)[y])."
             )
-            raise _shape_error(y, output_shape, self.name, dims, hint)
-        if not _same(per, dims):
+            raise targets.shape_error(y, output_shape, self.name, dims, hint)
+        if not targets.same(per, dims):
             hint = " Give the last layer one unit per class." if len(per) == len(dims) else ""
-            raise _shape_error(y, output_shape, self.name, dims, hint)
+            raise targets.shape_error(y, output_shape, self.name, dims, hint)
         hint = " Targets are one-hot rows (or probabilities); for class indices use "
-        _in_unit_interval(y, self.name, hint + "sparse_categorical_crossentropy.")
+        targets.in_unit_interval(y, self.name, hint + "sparse_categorical_crossentropy.")
 
 
 class SparseCategoricalCrossentropy(_Crossentropy):
@@ -293,17 +240,18 @@ class SparseCategoricalCrossentropy(_Crossentropy):
                 f"Received: output shape {output_shape}"
             )
         classes, per = dims[-1], y.shape[1:]
-        if not (_same(per, dims[:-1]) or _same(per, dims[:-1] + (1,))):
+        if not (targets.same(per, dims[:-1]) or targets.same(per, dims[:-1] + (1,))):
             hint = ""
-            if _same(per, dims) and classes != 1:
+            if targets.same(per, dims) and classes != 1:
                 hint = (
                     " These look like one-hot targets: use loss='categorical_crossentropy', or "
                     "pass class indices (y.argmax(axis=-1))."
                 )
-            raise _shape_error(y, output_shape, self.name, dims[:-1], hint)
+            raise targets.shape_error(y, output_shape, self.name, dims[:-1], hint)
         if y.dtype.kind == "f" and (y != np.round(y)).any():
             raise LabelError(
-                f"{self.name} expects integer class indices, but {_at(y, y != np.round(y))}. "
+                f"{self.name} expects integer class indices, but "
+                f"{targets.at(y, y != np.round(y))}. "
                 "Received: non-integer targets"
             )
         bad = (y < 0) if classes is None else (y < 0) | (y >= classes)
@@ -312,7 +260,7 @@ class SparseCategoricalCrossentropy(_Crossentropy):
             if classes is not None:
                 valid = f"in [0, {classes - 1}] for {classes} output classes"
             raise LabelError(
-                f"{self.name} expects class indices {valid}, but {_at(y, bad)}. "
+                f"{self.name} expects class indices {valid}, but {targets.at(y, bad)}. "
                 "The last layer needs one unit per class. "
                 f"Received: labels from {y.min()} to {y.max()}"
             )
