@@ -133,23 +133,37 @@ class Optimizer:
         """Pack ``params`` (Tensors with ``requires_grad=True``) into flat buffers and make state.
 
         Each ``p.data`` and ``p.grad`` becomes a view of the buffers (an existing gradient is
-        kept, a missing one starts at zero). Building again with the same list does nothing;
-        with a different list the state and ``iterations`` start afresh.
+        kept, a missing one starts at zero). Building again with the same list does nothing.
+        With a different list (a layer frozen or unfrozen, then ``compile`` again), as in
+        Keras, ``iterations`` (and so a schedule's step) go on and every parameter that was
+        already built keeps its state (momentum, moments, ...); new ones start fresh.
         """
         params = self._check_params(params)
         if self._built and len(params) == len(self.params):
             if all(a is b for a, b in zip(params, self.params, strict=True)):
                 return
-        if self._built:
-            self.iterations = 0
+        kept = self._state_by_param() if self._built else {}
         by_dtype = {}
         for i, p in enumerate(params):
             by_dtype.setdefault(p.data.dtype, []).append(i)
         self._groups = [self._make_group(params, index, dt) for dt, index in by_dtype.items()]
         self.params, self._built = params, True
+        for grp in self._groups:
+            for j, p in enumerate(grp.params):
+                for name, values in kept.get(id(p), {}).items():
+                    if name in grp.state:
+                        grp.state[name][grp.slices[j]] = values
         if self._pending_state is not None:
             state, self._pending_state = self._pending_state, None
             self.set_state(state)
+
+    def _state_by_param(self):
+        """{id(parameter): {slot: copy of its state}} for every built parameter."""
+        return {
+            id(p): {name: flat[grp.slices[j]].copy() for name, flat in grp.state.items()}
+            for grp in self._groups
+            for j, p in enumerate(grp.params)
+        }
 
     def _check_params(self, params):
         name = type(self).__name__

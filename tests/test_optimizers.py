@@ -339,13 +339,19 @@ def test_build_rules():
     with pytest.raises(ConfigError, match="list of Tensors"):
         opt.build(np.zeros(3))
     opt.build(params)
-    params[0].grad[...] = 1.0
+    for p in params:
+        p.grad[...] = 1.0
     opt.step()
     opt.build(params)  # the same list again (compile, then fit): nothing changes
     assert opt.iterations == 1
-    opt.build(params[:2])  # a different list: fresh state
-    assert opt.iterations == 0 and set(opt.get_state()) >= {"momentum.1"}
-    assert "momentum.2" not in opt.get_state()
+    state = opt.get_state()
+    opt.build(params[:2])  # a different list (a layer frozen): the state goes on, as in Keras
+    assert opt.iterations == 1 and "momentum.2" not in opt.get_state()
+    for key in ("momentum.0", "velocity.1"):
+        np.testing.assert_array_equal(opt.get_state()[key], state[key])
+    opt.build([params[2], params[0]])  # unfrozen again: the returning one starts fresh
+    assert opt.iterations == 1 and not opt.get_state()["momentum.0"].any()
+    np.testing.assert_array_equal(opt.get_state()["momentum.1"], state["momentum.0"])
 
 
 # -- learning rate, state, config -----------------------------------------------------------------

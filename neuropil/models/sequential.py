@@ -18,6 +18,7 @@ import neuropil.functional as F
 from neuropil import backend
 from neuropil.errors import ConfigError, ShapeError
 from neuropil.layers import Conv2D, InputLayer, Layer, MaxPooling2D, deserialize, serialize
+from neuropil.functional.pooling import is_int
 from neuropil.layers.base import as_shape, describe_shape, unique_name
 from neuropil.models.summary import summary_table
 from neuropil.models.training import TrainingMixin
@@ -27,9 +28,10 @@ from neuropil.tensor import Tensor
 class Sequential(TrainingMixin):
     """A linear stack of layers with Keras's ``compile``/``fit``/``evaluate``/``predict``."""
 
-    def __init__(self, layers=None, name=None):
+    def __init__(self, layers=None, trainable=True, name=None):
         self.name = name or unique_name("sequential")
         self.layers = []
+        self._trainable = bool(trainable)
         self.input_shape = None
         self.output_shape = None
         self.built = False
@@ -46,6 +48,26 @@ class Sequential(TrainingMixin):
         self._plan = None
         for layer in layers or ():
             self.add(layer)
+
+    @property
+    def trainable(self):
+        """Setting it sets every layer's ``trainable`` (as in Keras): ``False`` freezes the
+        whole model from the next ``fit`` on; layers added later keep their own.
+
+        >>> from neuropil.models import Sequential
+        >>> from neuropil.layers import Input, Dense
+        >>> model = Sequential([Input((2,)), Dense(3)])
+        >>> model.trainable = False
+        >>> model.layers[0].trainable, len(model.trainable_weights), len(model.weights)
+        (False, 0, 2)
+        """
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self.layers:
+            layer.trainable = self._trainable
 
     # -- structure -------------------------------------------------------------------------
     def add(self, layer):
@@ -80,9 +102,16 @@ class Sequential(TrainingMixin):
         self._plan = None
 
     def build(self, input_shape=None):
-        """Build every layer for inputs of ``input_shape`` (with or without the batch axis)."""
-        if input_shape is not None and len(input_shape) > 0 and input_shape[0] is None:
-            input_shape = input_shape[1:]
+        """Build every layer for inputs of ``input_shape``, batch axis first as in Keras:
+        ``(None, 28, 28, 1)`` or ``(32, 28, 28, 1)`` (the batch size is not kept)."""
+        if input_shape is not None:
+            dims = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else ()
+            if len(dims) < 2 or not (dims[0] is None or is_int(dims[0])):
+                raise ConfigError(
+                    f"Sequential '{self.name}'.build expects a shape with the batch axis first, "
+                    f"e.g. (None, 4) for 4 features. Received: input_shape={input_shape!r}"
+                )
+            input_shape = dims[1:]
         shape = as_shape(input_shape, "input_shape", self.name) or self.input_shape
         if shape is None:
             raise ConfigError(
@@ -118,6 +147,25 @@ class Sequential(TrainingMixin):
                 UserWarning,
                 stacklevel=3,
             )
+
+    def pop(self):
+        """Remove the last layer and return it; the model's output is then the layer before.
+
+        >>> from neuropil.models import Sequential
+        >>> from neuropil.layers import Input, Dense
+        >>> model = Sequential([Input((4,)), Dense(8), Dense(1)])
+        >>> model.pop().output_shape, model.output_shape
+        ((1,), (8,))
+        """
+        if not self.layers:
+            raise ConfigError(
+                f"Sequential '{self.name}' has no layers to pop. Received: a model with no layers"
+            )
+        layer = self.layers.pop()
+        self._plan = None
+        if self.built:
+            self.output_shape = self.layers[-1].output_shape if self.layers else self.input_shape
+        return layer
 
     def check_input_shape(self, shape, argument="x"):
         if tuple(shape[1:]) != self.input_shape:
@@ -263,6 +311,7 @@ class Sequential(TrainingMixin):
     def get_config(self):
         return {
             "name": self.name,
+            "trainable": self.trainable,
             "input_shape": None if self.input_shape is None else list(self.input_shape),
             "dtype": self.dtype,
             "layers": [serialize(layer) for layer in self.layers],
@@ -271,6 +320,7 @@ class Sequential(TrainingMixin):
     @classmethod
     def from_config(cls, config):
         model = cls(name=config.get("name"))
+        model._trainable = bool(config.get("trainable", True))  # each layer keeps its own flag
         model.dtype = config.get("dtype", model.dtype)
         if config.get("input_shape") is not None:
             model.input_shape = tuple(config["input_shape"])

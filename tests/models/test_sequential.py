@@ -205,3 +205,28 @@ def test_input_shape_on_a_later_layer_warns_when_it_disagrees(recwarn):
     lazy = Sequential([Dense(3), Dense(2, input_dim=5, name="late")])
     with pytest.warns(UserWarning, match=r"receives \(None, 3\)"):
         lazy.build((None, 4))
+
+
+def test_build_takes_the_batch_axis_first_as_keras_does():
+    model = Sequential([Flatten(), Dense(10)])
+    model.build((32, 28, 28))  # 32 is the batch size, not a dimension of the input
+    assert model.input_shape == (28, 28) and model.count_params() == 28 * 28 * 10 + 10
+    with pytest.raises(ConfigError, match=r"batch axis first.*Received: input_shape=\(4,\)"):
+        Sequential([Dense(3)]).build((4,))
+
+
+def test_pop_removes_the_last_layer_and_training_goes_on():
+    npl.set_seed(0)
+    model = Sequential([Input((4,)), Dense(8, activation="relu"), Dense(3), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.ones((6, 4), np.float32), np.ones((6, 1), np.float32)
+    model.fit(x, y, epochs=1, verbose=0)
+    last = model.pop()
+    assert last.output_shape == (1,) and model.output_shape == (3,) and len(model.layers) == 2
+    assert model.predict(x, verbose=0).shape == (6, 3)
+    model.add(Dense(2))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, np.ones((6, 2), np.float32), epochs=1, verbose=0)
+    assert model.output_shape == (2,)
+    with pytest.raises(ConfigError, match="no layers to pop"):
+        Sequential().pop()

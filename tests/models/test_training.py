@@ -66,3 +66,49 @@ def test_one_metric_object_in_both_lists_counts_twice_apart():
     assert logs["acc"] == pytest.approx(hit.mean())
     assert logs["weighted_acc"] == pytest.approx((hit * weights).sum() / weights.sum())
     assert shared.name == "acc"  # the object passed in is not renamed
+
+
+def _regression(seed=0):
+    npl.set_seed(seed)
+    model = Sequential([Input((4,)), Dense(5, activation="relu"), Dense(1)])
+    x = np.random.default_rng(seed).normal(size=(16, 4)).astype(np.float32)
+    return model, x, x.sum(axis=1, keepdims=True)
+
+
+def test_a_frozen_model_trains_nothing_and_saves_frozen(tmp_path):
+    model, x, y = _regression()
+    model.trainable = False
+    model.compile(optimizer="adam", loss="mse")
+    before = model.get_weights()
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.trainable_weights == [] and len(model.non_trainable_weights) == 4
+    model.save(tmp_path / "frozen.npil")
+    loaded = npl.models.load_model(tmp_path / "frozen.npil")
+    assert not loaded.trainable and not any(layer.trainable for layer in loaded.layers)
+    model.trainable = True  # unfrozen: trains again
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert not np.array_equal(before[0], model.get_weights()[0])
+
+
+def test_freezing_a_layer_between_fits_keeps_the_optimizer_going():
+    schedule = npl.schedules.ExponentialDecay(0.01, decay_steps=1, decay_rate=0.5)
+    model, x, y = _regression()
+    model.compile(optimizer=npl.optimizers.Adam(schedule), loss="mse")
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # 4 steps
+    moments = model.optimizer.get_state()
+    model.layers[0].trainable = False
+    model.compile(optimizer=model.optimizer, loss="mse")
+    model.optimizer.build(model.trainable_weights)  # what fit does first
+    for slot in ("momentum", "velocity"):  # the output layer's kernel: slot 2 before, 0 now
+        np.testing.assert_array_equal(model.optimizer.get_state()[f"{slot}.0"],
+                                      moments[f"{slot}.2"])  # fmt: skip
+    kernel = model.layers[0].kernel.data.copy()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert model.optimizer.iterations == 8  # as in Keras; the schedule's step goes on too
+    assert model.optimizer.current_learning_rate() == pytest.approx(0.01 * 0.5**8)
+    np.testing.assert_array_equal(model.layers[0].kernel.data, kernel)
+    model.layers[0].trainable = True
+    model.optimizer.build(model.trainable_weights)  # what the next fit does first
+    assert model.optimizer.iterations == 8
