@@ -17,8 +17,8 @@ import numpy as np
 import neuropil.functional as F
 from neuropil import backend
 from neuropil.errors import ConfigError, ShapeError
-from neuropil.layers import Conv2D, InputLayer, Layer, MaxPooling2D, deserialize, serialize
 from neuropil.functional.pooling import is_int
+from neuropil.layers import Conv2D, InputLayer, Layer, MaxPooling2D, deserialize, serialize
 from neuropil.layers.base import as_shape, describe_shape, unique_name
 from neuropil.models.summary import summary_table
 from neuropil.models.training import TrainingMixin
