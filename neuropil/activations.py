@@ -109,21 +109,48 @@ def get(identifier):
     )
 
 
-def deserialize(name):
-    """The function for a saved activation name (the same as ``get``).
+def deserialize(saved, custom_objects=None):
+    """The function for what ``serialize`` saved: a registered name, or a function of the
+    user's own (``{"class_name": "function", "config": name}``) found in ``custom_objects``.
 
     >>> deserialize("tanh") is tanh
     True
+    >>> def twice(x):
+    ...     return x * 2
+    >>> deserialize(serialize(twice), {"twice": twice}) is twice
+    True
     """
-    return get(name)
+    if isinstance(saved, dict) and saved.get("class_name") == "function":
+        name = saved.get("config")
+        fn = (custom_objects or {}).get(name)
+        if not callable(fn):
+            raise ConfigError(
+                f"activation {name!r} is a function of your own, not saved in the file: pass "
+                f"load_model(..., custom_objects={{{name!r}: {name}}}). Received: {saved!r}"
+            )
+        return fn
+    return get(saved)
+
+
+def registered_name(fn):
+    """The canonical name of a built-in activation function, or None for any other callable.
+
+    >>> registered_name(relu), registered_name(lambda x: x)
+    ('relu', None)
+    """
+    try:
+        return _NAMES.get(fn)
+    except TypeError:  # an unhashable callable object
+        return None
 
 
 def serialize(activation):
-    """The registered name of an activation function, for saving a model's config.
+    """What a model file holds for an activation: the registered name of a built-in one
+    (``None`` is ``"linear"``), or ``{"class_name": "function", "config": name}`` for a named
+    function of the user's own, which ``load_model`` then finds in its ``custom_objects``.
 
-    ``None`` serializes as ``"linear"``; a name is checked and returned as the canonical name of
-    its function. A callable that is not registered (a lambda, a ``functools.partial`` of
-    ``leaky_relu`` with another slope) raises ``ConfigError``: it could not be rebuilt on load.
+    A lambda or a ``functools.partial`` has no name to find it by and raises ``ConfigError``
+    (define it with ``def`` instead).
 
     >>> serialize(relu), serialize(None), serialize("swish")
     ('relu', 'linear', 'silu')
@@ -132,12 +159,15 @@ def serialize(activation):
         return "linear"
     if isinstance(activation, str):
         return _NAMES[get(activation)]
-    try:
-        return _NAMES[activation]
-    except (KeyError, TypeError):
-        pass
+    name = registered_name(activation)
+    if name is not None:
+        return name
+    own = getattr(activation, "__name__", None)
+    if callable(activation) and isinstance(own, str) and own.isidentifier():
+        return {"class_name": "function", "config": own}
     raise ConfigError(
         "serialize expects a registered activation (one of "
-        f"{', '.join(names())}) so the model can be rebuilt on load; use an activation layer "
-        f"for a custom function. Received: {activation!r}"
+        f"{', '.join(names())}) or a function defined with def, so the model can be rebuilt on "
+        f"load from custom_objects; a lambda or partial has no name to find it by. "
+        f"Received: {activation!r}"
     )

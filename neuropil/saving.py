@@ -193,8 +193,9 @@ def _without_old_batchnorm_constants(model, arrays):
 def load_model(filepath, compile=True, custom_objects=None):
     """Load a model saved with ``model.save``; with ``compile=True`` also its optimizer state.
 
-    ``custom_objects`` maps the names of the user functions or classes the model was compiled
-    with (a loss, a metric) to them; the file holds only their names.
+    ``custom_objects`` maps the names of the user's own functions or classes the model was
+    built or compiled with (an activation, a loss, a metric) to them; the file holds only
+    their names.
 
     >>> from neuropil.models import load_model  # see the module docstring for a round trip
     """
@@ -207,7 +208,7 @@ def load_model(filepath, compile=True, custom_objects=None):
         spec = json.loads(members["config.json"])
         if spec.get("class_name") != "Sequential":
             raise _bad(filepath, f"unknown model class {spec.get('class_name')!r}")
-        model = Sequential.from_config(spec["config"])
+        model = Sequential.from_config(spec["config"], custom_objects)
     except FileFormatError:
         raise
     except (NeuropilError, TypeError, KeyError, ValueError, AttributeError) as exc:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import neuropil as npl
-from neuropil.errors import FileFormatError
+import neuropil.functional as F
+from neuropil.errors import ConfigError, FileFormatError
 from neuropil.layers import BatchNormalization, Dense, Dropout, Input, PReLU
 from neuropil.models import Sequential, load_model
 
@@ -214,6 +215,40 @@ def test_functions_of_the_users_own_are_saved_by_name_and_found_in_custom_object
     loaded = load_model(path, custom_objects={"_gap": _gap, "_hits": _hits})
     assert [m.name for m in loaded.compiled_metrics] == ["_hits"]
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+
+
+def relu(x):  # an activation of the user's own that happens to share a built-in's name
+    return x * 3
+
+
+def _double(x):
+    return x * 2
+
+
+def test_activations_of_the_users_own_are_saved_by_name_and_found_in_custom_objects(tmp_path):
+    from neuropil.layers import Activation, Conv2D, Flatten, MaxPooling2D
+
+    npl.set_seed(0)
+    model = Sequential([Input((6, 6, 1)), Conv2D(2, 3, activation=relu), MaxPooling2D(2),
+                        Flatten(), Dense(3), Activation(_double)])  # fmt: skip
+    x = np.random.default_rng(1).normal(size=(4, 6, 6, 1)).astype(np.float32)
+    out = model.predict(x, verbose=0)
+    with npl.no_grad():  # no built-in ReLU shortcut for a function merely named relu
+        z = F.max_pool2d(relu(model.layers[0].call(npl.Tensor(x), activation=False)), 2)
+        expected = _double(model.layers[3](model.layers[2](z)))
+    np.testing.assert_allclose(out, expected.data, rtol=1e-6)
+    path = tmp_path / "own.npil"
+    model.save(path)
+    with pytest.raises(FileFormatError, match=r"custom_objects=\{'relu': relu\}"):
+        load_model(path)
+    loaded = load_model(path, custom_objects={"relu": relu, "_double": _double})
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), out)
+    nameless = Sequential([Input((3,)), Dense(2, activation=lambda t: t * 2, name="anon")])
+    model.save(path)
+    with pytest.raises(ConfigError, match="Layer 'anon' cannot be saved.*def"):
+        nameless.save(path)
+    np.testing.assert_array_equal(load_model(path, custom_objects={
+        "relu": relu, "_double": _double}).predict(x, verbose=0), out)  # fmt: skip
 
 
 def test_numpy_valued_metric_settings_and_builtin_functions_save_and_load(tmp_path):

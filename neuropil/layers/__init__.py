@@ -6,6 +6,7 @@
 (3, 'd')
 """
 
+from neuropil import activations
 from neuropil.errors import ConfigError, unknown_name
 from neuropil.layers.activation import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax
 from neuropil.layers.base import Layer
@@ -47,15 +48,19 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-def deserialize(spec):
-    """A new layer from ``{"class_name", "config"}``; only registered classes are allowed."""
+def deserialize(spec, custom_objects=None):
+    """A new layer from ``{"class_name", "config"}``; only registered classes are allowed.
+    An activation function of the user's own is taken from ``custom_objects`` by name."""
     if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
         raise ConfigError(f"A layer spec is a dict with class_name and config. Received: {spec!r}")
     cls = _BUILTIN.get(spec.get("class_name"))
     if cls is None:
         raise unknown_name("layer class", spec.get("class_name"), _BUILTIN)
+    config = dict(spec.get("config", {}))
+    if isinstance(config.get("activation"), dict):
+        config["activation"] = activations.deserialize(config["activation"], custom_objects)
     try:
-        return cls.from_config(dict(spec.get("config", {})))
+        return cls.from_config(config)
     except TypeError as exc:  # missing or unexpected constructor arguments
         raise ConfigError(f"Invalid config for {cls.__name__}: {exc}. Received: {spec!r}") from None
 

@@ -13,7 +13,7 @@ from neuropil.errors import ConfigError, ShapeError
 from neuropil.functional.conv import conv_output_length, conv_padding
 from neuropil.functional.pooling import int_pair
 from neuropil.layers.base import Layer, describe_shape
-from neuropil.layers.core import resolve_activation
+from neuropil.layers.core import activation_config, resolve_activation
 
 
 class Conv2D(Layer):
@@ -128,7 +128,7 @@ class Conv2D(Layer):
             "strides": list(self.strides),
             "padding": padding,
             "dilation_rate": list(self.dilation_rate),
-            "activation": self._activation_name,
+            "activation": activation_config(self),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),

@@ -23,11 +23,24 @@ def _positive_int(value, argument, owner):
 
 
 def resolve_activation(identifier):
-    """(function or None, name) for an activation argument; "linear" and None need no op."""
+    """(function or None, name) for an activation argument; "linear" and None need no op.
+    The name is the built-in's, or None for a function of the user's own (so that no
+    shortcut taken for a built-in, such as the fused ReLU, applies to it)."""
     if identifier is None or identifier == "linear":
         return None, "linear"
     fn = activations.get(identifier)
-    return fn, activations.serialize(fn)
+    return fn, activations.registered_name(fn)
+
+
+def activation_config(layer):
+    """A layer's activation as its config holds it (see ``activations.serialize``)."""
+    name = layer._activation_name
+    if name is not None:
+        return name
+    try:
+        return activations.serialize(layer.activation)
+    except ConfigError as exc:
+        raise ConfigError(f"Layer '{layer.name}' cannot be saved: {exc}") from None
 
 
 class InputLayer(Layer):
@@ -117,7 +130,7 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": self._activation_name,
+            "activation": activation_config(self),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
@@ -137,7 +150,7 @@ class Activation(Layer):
         return x if self.activation is None else self.activation(x)
 
     def get_config(self):
-        return {**super().get_config(), "activation": self._activation_name}
+        return {**super().get_config(), "activation": activation_config(self)}
 
 
 class Dropout(Layer):

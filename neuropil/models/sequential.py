@@ -318,14 +318,16 @@ class Sequential(TrainingMixin):
         }
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
+        """The model ``get_config`` describes, unbuilt weights and all; ``custom_objects`` maps
+        the names of the user's own activation functions to them."""
         model = cls(name=config.get("name"))
         model._trainable = bool(config.get("trainable", True))  # each layer keeps its own flag
         model.dtype = config.get("dtype", model.dtype)
         if config.get("input_shape") is not None:
             model.input_shape = tuple(config["input_shape"])
         for spec in config.get("layers", []):
-            model.add(deserialize(spec))
+            model.add(deserialize(spec, custom_objects))
         return model
 
     def save(self, filepath):
