@@ -13,6 +13,7 @@ fan_out = out; for a ``Conv2D`` kernel (kh, kw, in, out) both are multiplied by 
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -31,11 +32,32 @@ def compute_fans(shape):
 
 
 class Initializer:
-    """Base class: ``init(shape, dtype)`` returns an array."""
+    """Base class: ``init(shape, dtype)`` returns an array.
+
+    The random initializers take Keras's ``seed``: with one, every call draws from a generator
+    seeded with it (so it returns the same values each time, as in Keras); without one they
+    draw from ``neuropil.backend.rng()``, which ``npl.set_seed`` seeds.
+    """
+
+    seed = None
 
     def __call__(self, shape, dtype=None):
         dtype = dtype or backend.floatx()
-        return np.asarray(self.sample(tuple(shape)), dtype=dtype)
+        if self.seed is None:
+            return np.asarray(self.sample(tuple(shape)), dtype=dtype)
+        with backend.using_rng(np.random.default_rng(self.seed)):
+            return np.asarray(self.sample(tuple(shape)), dtype=dtype)
+
+    def _set_seed(self, seed):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+                                 or seed < 0):  # fmt: skip
+            raise ConfigError(
+                f"{type(self).__name__} seed must be None or an integer >= 0. Received: {seed!r}"
+            )
+        self.seed = None if seed is None else int(seed)
+
+    def _seed_config(self):
+        return {} if self.seed is None else {"seed": self.seed}
 
     def sample(self, shape):
         raise NotImplementedError
@@ -78,33 +100,35 @@ class Constant(Initializer):
 class RandomNormal(Initializer):
     """Normal(mean, stddev); Keras defaults mean 0, stddev 0.05."""
 
-    def __init__(self, mean=0.0, stddev=0.05):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
         if stddev < 0:
             raise ConfigError(f"RandomNormal stddev must be >= 0. Received: stddev={stddev}")
         self.mean, self.stddev = float(mean), float(stddev)
+        self._set_seed(seed)
 
     def sample(self, shape):
         return backend.rng().normal(self.mean, self.stddev, size=shape)
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev}
+        return {"mean": self.mean, "stddev": self.stddev, **self._seed_config()}
 
 
 class RandomUniform(Initializer):
     """Uniform(minval, maxval); Keras defaults -0.05 and 0.05."""
 
-    def __init__(self, minval=-0.05, maxval=0.05):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         if maxval < minval:
             raise ConfigError(
                 f"RandomUniform needs minval <= maxval. Received: minval={minval}, maxval={maxval}"
             )
         self.minval, self.maxval = float(minval), float(maxval)
+        self._set_seed(seed)
 
     def sample(self, shape):
         return backend.rng().uniform(self.minval, self.maxval, size=shape)
 
     def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval}
+        return {"minval": self.minval, "maxval": self.maxval, **self._seed_config()}
 
 
 class VarianceScaling(Initializer):
@@ -117,7 +141,7 @@ class VarianceScaling(Initializer):
 
     _TRUNCATION_STD = 0.87962566103423978
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         if scale <= 0:
             raise ConfigError(f"VarianceScaling scale must be > 0. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -130,6 +154,7 @@ class VarianceScaling(Initializer):
                 f"'untruncated_normal'. Received: {distribution!r}"
             )
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
+        self._set_seed(seed)
 
     def sample(self, shape):
         fan_in, fan_out = compute_fans(shape)
@@ -144,7 +169,8 @@ class VarianceScaling(Initializer):
         return math.sqrt(variance) / self._TRUNCATION_STD * _truncated_unit_normal(rng, shape)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                **self._seed_config()}  # fmt: skip
 
 
 def _truncated_unit_normal(rng, shape):
@@ -160,41 +186,78 @@ def _truncated_unit_normal(rng, shape):
 class GlorotUniform(VarianceScaling):
     """U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
 
-    def __init__(self):
-        super().__init__(1.0, "fan_avg", "uniform")
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed=seed)
 
     def get_config(self):
-        return {}
+        return self._seed_config()
 
 
 class GlorotNormal(VarianceScaling):
     """Truncated normal with stddev sqrt(2 / (fan_in + fan_out))."""
 
-    def __init__(self):
-        super().__init__(1.0, "fan_avg", "truncated_normal")
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed=seed)
 
     def get_config(self):
-        return {}
+        return self._seed_config()
 
 
 class HeNormal(VarianceScaling):
     """Truncated normal with stddev sqrt(2 / fan_in) (He et al., 2015), suited to ReLU."""
 
-    def __init__(self):
-        super().__init__(2.0, "fan_in", "truncated_normal")
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed=seed)
 
     def get_config(self):
-        return {}
+        return self._seed_config()
 
 
 class HeUniform(VarianceScaling):
     """U(-limit, limit), limit = sqrt(6 / fan_in)."""
 
-    def __init__(self):
-        super().__init__(2.0, "fan_in", "uniform")
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "uniform", seed=seed)
 
     def get_config(self):
-        return {}
+        return self._seed_config()
+
+
+class LecunNormal(VarianceScaling):
+    """Truncated normal with stddev sqrt(1 / fan_in) (LeCun et al., 1998), suited to SELU."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed=seed)
+
+    def get_config(self):
+        return self._seed_config()
+
+
+class LecunUniform(VarianceScaling):
+    """U(-limit, limit), limit = sqrt(3 / fan_in)."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed=seed)
+
+    def get_config(self):
+        return self._seed_config()
+
+
+class TruncatedNormal(Initializer):
+    """Normal(mean, stddev) with values beyond two standard deviations drawn again (Keras
+    defaults mean 0, stddev 0.05)."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        if stddev < 0:
+            raise ConfigError(f"TruncatedNormal stddev must be >= 0. Received: stddev={stddev}")
+        self.mean, self.stddev = float(mean), float(stddev)
+        self._set_seed(seed)
+
+    def sample(self, shape):
+        return self.mean + self.stddev * _truncated_unit_normal(backend.rng(), shape)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, **self._seed_config()}
 
 
 _REGISTRY = {
@@ -208,6 +271,9 @@ _REGISTRY = {
     "glorot_normal": GlorotNormal,
     "he_normal": HeNormal,
     "he_uniform": HeUniform,
+    "lecun_normal": LecunNormal,
+    "lecun_uniform": LecunUniform,
+    "truncated_normal": TruncatedNormal,
 }
 _BY_CLASS = {cls.__name__: name for name, cls in _REGISTRY.items()}
 

@@ -300,3 +300,30 @@ def test_other_identifiers_are_config_errors(identifier):
 def test_invalid_arguments_are_config_errors(make):
     with pytest.raises(ConfigError):
         make()
+
+
+@pytest.mark.parametrize("name", ["random_normal", "random_uniform", "truncated_normal",
+                                  "glorot_uniform", "he_normal", "lecun_uniform"])  # fmt: skip
+def test_a_seeded_initializer_repeats_itself_and_survives_its_config(name):
+    cls = type(initializers.get(name))
+    init = cls(seed=3)
+    np.testing.assert_array_equal(init((20, 30)), init((20, 30)))  # as in Keras
+    npl.set_seed(0)
+    unseeded = initializers.get(name)
+    assert not np.array_equal(unseeded((20, 30)), unseeded((20, 30)))
+    again = initializers.get(initializers.serialize(init))
+    np.testing.assert_array_equal(again((20, 30)), init((20, 30)))
+    with pytest.raises(ConfigError, match="seed must be None or an integer"):
+        cls(seed="3")
+
+
+def test_lecun_and_truncated_normal_spread():
+    npl.set_seed(0)
+    fan_in = 400
+    assert initializers.get("lecun_normal")((fan_in, 300)).std() == pytest.approx(
+        math.sqrt(1 / fan_in), rel=0.02)  # fmt: skip
+    limit = math.sqrt(3 / fan_in)
+    values = initializers.get("lecun_uniform")((fan_in, 300))
+    assert values.max() <= limit and values.min() >= -limit
+    values = initializers.TruncatedNormal(mean=1.0, stddev=0.5)((200, 200))
+    assert np.abs(values - 1.0).max() <= 1.0 and values.mean() == pytest.approx(1.0, abs=0.01)

@@ -35,14 +35,15 @@ def _noise_shape(noise_shape, x):
     return tuple(int(s) for s in shape)
 
 
-def dropout(x, rate, training=True, noise_shape=None):
+def dropout(x, rate, training=True, noise_shape=None, generator=None):
     """Zero each unit with probability ``rate`` and scale the kept ones by 1 / (1 - rate).
 
     The scaling keeps the expected value of every unit, so at inference (``training=False``)
     and for ``rate == 0`` dropout is the identity and returns ``x`` itself. ``rate`` must lie
     in [0, 1). ``noise_shape`` (Keras semantics) is the shape of the random mask, broadcast
     against ``x``: e.g. ``(batch, 1, 1, channels)`` drops whole feature maps. The mask is drawn
-    from ``neuropil.backend.rng()`` (32 random bits per unit), so ``npl.set_seed`` repeats it.
+    from ``generator`` (a ``numpy.random.Generator``), by default ``neuropil.backend.rng()``
+    (32 random bits per unit), so ``npl.set_seed`` repeats it.
 
     out = x * mask with mask = keep / (1 - rate);  dx = g * mask.
 
@@ -57,7 +58,8 @@ def dropout(x, rate, training=True, noise_shape=None):
     shape = _noise_shape(noise_shape, x)
     if not training or rate == 0:
         return x
-    mask = np.multiply(_keep(shape, rate), np.asarray(1 / (1 - rate), dtype=x.dtype),
+    keep = _keep(shape, rate, generator or backend.rng())
+    mask = np.multiply(keep, np.asarray(1 / (1 - rate), dtype=x.dtype),
                        dtype=x.dtype)  # fmt: skip
     return make(x.data * mask, (x,), lambda g: (g * mask,))
 
@@ -66,7 +68,7 @@ def dropout(x, rate, training=True, noise_shape=None):
 _FULL_64_BITS = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)
 
 
-def _keep(shape, rate):
+def _keep(shape, rate, generator):
     """Booleans of ``shape``, each True with probability 1 - ``rate``.
 
     Each entry compares 32 raw random bits with ``rate * 2**32`` (exact to 2**-33), two entries
@@ -74,7 +76,6 @@ def _keep(shape, rate):
     comparing ``Generator.random`` float32 draws, the largest part of a dropout layer's forward
     pass. Bit generators whose raw draws hold only 32 bits (MT19937) take the float draws.
     """
-    generator = backend.rng()
     if not isinstance(generator.bit_generator, _FULL_64_BITS):
         return generator.random(shape, dtype=np.float32) >= np.float32(rate)
     n = math.prod(shape)

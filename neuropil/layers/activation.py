@@ -6,6 +6,8 @@
 array([[-0.1,  2. ]], dtype=float32)
 """
 
+import numpy as np
+
 import neuropil.functional as F
 from neuropil import initializers
 from neuropil.errors import ConfigError
@@ -20,20 +22,52 @@ def _non_negative(value, argument, owner):
 
 
 class ReLU(Layer):
-    """max(x, 0)."""
+    """max(x, 0) by default. With Keras's arguments: ``max_value`` for x >= max_value,
+    x for threshold <= x < max_value, ``negative_slope * (x - threshold)`` below ``threshold``;
+    the gradient is that of the piece x falls in (1, 0 or negative_slope).
+
+    >>> import numpy as np
+    >>> ReLU(max_value=6.0, negative_slope=0.5, threshold=1.0)(np.array([[-1.0, 3.0, 9.0]])).data
+    array([[-1.,  3.,  6.]], dtype=float32)
+    """
 
     shape_agnostic = True
 
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None:
+            max_value = _non_negative(max_value, "max_value", f"ReLU '{self.name}'")
+        self.max_value = max_value
+        self.negative_slope = _non_negative(negative_slope, "negative_slope", f"ReLU '{self.name}'")
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            raise ConfigError(
+                f"ReLU '{self.name}' threshold must be a number. Received: {threshold!r}"
+            )
+        self.threshold = float(threshold)
+
     def call(self, x, training=False):
-        return F.relu(x)
+        if self.max_value is None and self.negative_slope == 0 and self.threshold == 0:
+            return F.relu(x)
+        below = x.data < self.threshold
+        y = F.where(below, (x - self.threshold) * self.negative_slope, x)
+        if self.max_value is not None:
+            y = F.where(x.data >= self.max_value, np.asarray(self.max_value, x.dtype), y)
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}  # fmt: skip
 
 
 class LeakyReLU(Layer):
-    """x for x >= 0, ``negative_slope * x`` otherwise (Keras's layer default slope: 0.3)."""
+    """x for x >= 0, ``negative_slope * x`` otherwise (Keras's layer default slope: 0.3;
+    ``alpha``, its tf.keras name, is taken too)."""
 
     shape_agnostic = True
 
     def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:  # tf.keras 2 spelling, still accepted by Keras 3
+            negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
         self.negative_slope = _non_negative(negative_slope, "negative_slope", "LeakyReLU")
 

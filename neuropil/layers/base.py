@@ -49,8 +49,11 @@ class Layer:
     """
 
     shape_agnostic = False  # layers without weights that accept any input shape
+    takes_data_format = False  # image layers take Keras's data_format="channels_last"
 
-    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None):
+    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
+                 **keras_only):  # fmt: skip
+        _check_keras_only(type(self), name, keras_only)
         self.name = name or unique_name(_snake(type(self).__name__))
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError(f"A layer name must be a non-empty string. Received: {name!r}")
@@ -205,6 +208,37 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+# Keras arguments neuropil has no counterpart for, accepted when they ask for nothing
+_NONE_ONLY = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+              "kernel_constraint", "bias_constraint")  # fmt: skip
+
+
+def _check_keras_only(cls, name, given):
+    """Accept what Keras layers take beyond neuropil's arguments only when it changes nothing:
+    ``data_format="channels_last"`` (or None) on image layers, a regularizer or constraint of
+    None; anything else is a ConfigError naming the layer, raised before anything is made."""
+    owner = f"{cls.__name__} '{name}'" if name else cls.__name__
+    unknown = dict(given)
+    if cls.takes_data_format and "data_format" in unknown:
+        data_format = unknown.pop("data_format")
+        if data_format not in (None, "channels_last"):
+            raise ConfigError(
+                f"{owner} works on channels-last (NHWC) images only: (batch, height, width, "
+                f"channels). Received: data_format={data_format!r}"
+            )
+    for key in _NONE_ONLY:
+        if key in unknown and unknown[key] is None:
+            del unknown[key]
+    if unknown:
+        hint = ""
+        if any(key in _NONE_ONLY for key in unknown):
+            hint = " (neuropil has no weight regularizers or constraints; leave them None)"
+        raise ConfigError(
+            f"{owner} does not take {', '.join(sorted(unknown))}{hint}. "
+            f"Received: {', '.join(f'{k}={v!r}' for k, v in sorted(unknown.items()))}"
+        )
 
 
 def as_shape(shape, argument, owner):

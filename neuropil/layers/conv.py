@@ -23,6 +23,8 @@ class Conv2D(Layer):
     explicit integers; ``dilation_rate`` spaces the kernel taps.
     """
 
+    takes_data_format = True
+
     def __init__(
         self,
         filters,

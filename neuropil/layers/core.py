@@ -159,29 +159,42 @@ class Dropout(Layer):
 
     shape_agnostic = True
 
-    def __init__(self, rate, noise_shape=None, **kwargs):
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ConfigError(
                 f"Dropout '{self.name}' rate must be a number in [0, 1). Received: {rate!r}"
             )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ConfigError(
+                f"Dropout '{self.name}' seed must be None or an integer >= 0. Received: {seed!r}"
+            )
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        # With a seed (Keras), the layer draws its masks from its own generator: a fixed
+        # sequence of masks whatever else draws random numbers; without, from the global one.
+        self.seed = seed
+        self._generator = None if seed is None else np.random.default_rng(seed)
 
     def call(self, x, training=False):
         if not training or self.rate == 0:
             return x
-        return F.dropout(x, self.rate, training=True, noise_shape=self.noise_shape)
+        return F.dropout(x, self.rate, training=True, noise_shape=self.noise_shape,
+                         generator=self._generator)  # fmt: skip
 
     def get_config(self):
         config = {**super().get_config(), "rate": self.rate}
         if self.noise_shape is not None:
             config["noise_shape"] = list(self.noise_shape)
+        if self.seed is not None:
+            config["seed"] = self.seed
         return config
 
 
 class Flatten(Layer):
     """Flattens every sample to one axis: (batch, d1, d2, ...) -> (batch, d1 * d2 * ...)."""
+
+    takes_data_format = True
 
     def compute_output_shape(self, input_shape):
         return (math.prod(input_shape),)

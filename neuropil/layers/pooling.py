@@ -22,6 +22,8 @@ from neuropil.layers.base import Layer, describe_shape
 class _ImageLayer(Layer):
     """A layer that takes (batch, height, width, channels) and checks it when built."""
 
+    takes_data_format = True
+
     def _owner(self):
         return f"Layer '{self.name}' ({type(self).__name__})"
 
@@ -111,8 +113,8 @@ class MinPooling2D(_Pooling2D):
 class _GlobalPooling2D(_ImageLayer):
     _function = None
 
-    def __init__(self, keepdims=False, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, data_format=None, keepdims=False, **kwargs):  # Keras's order
+        super().__init__(data_format=data_format, **kwargs)
         self.keepdims = bool(keepdims)
 
     def compute_output_shape(self, input_shape):

@@ -38,6 +38,21 @@ SIMPLE = {
         lambda dt: LeakyReLU(negative_slope=0.1, dtype=dt),
         lambda z: TF.leaky_relu(z, 0.1),
     ),
+    "ReLU_max_value": (
+        lambda dt: ReLU(max_value=1.0, dtype=dt),
+        lambda z: torch.clamp(z, min=0.0, max=1.0),
+    ),
+    "ReLU_slope_threshold": (
+        lambda dt: ReLU(negative_slope=0.1, threshold=0.5, dtype=dt),
+        lambda z: torch.where(z >= 0.5, z, 0.1 * (z - 0.5)),
+    ),
+    "ReLU_all_three": (
+        lambda dt: ReLU(max_value=1.0, negative_slope=0.2, threshold=-0.5, dtype=dt),
+        lambda z: torch.where(
+            z >= 1.0, torch.ones_like(z), torch.where(z >= -0.5, z, 0.2 * (z + 0.5))
+        ),
+    ),
+    "LeakyReLU_alpha": (lambda dt: LeakyReLU(alpha=0.1, dtype=dt), lambda z: TF.leaky_relu(z, 0.1)),
     "ELU_default": (lambda dt: ELU(dtype=dt), TF.elu),
     "ELU_0.5": (lambda dt: ELU(alpha=0.5, dtype=dt), lambda z: TF.elu(z, alpha=0.5)),
     "Softmax_last": (lambda dt: Softmax(dtype=dt), lambda z: torch.softmax(z, dim=-1)),
@@ -233,3 +248,15 @@ def test_maxout_rejects_an_activation():
 def test_maxout_on_image_batch_hints_flatten():
     with pytest.raises(ShapeError, match="Flatten"):
         Maxout(3, name="mx")(np.ones((2, 4, 4, 1)))
+
+
+def test_relu_arguments_round_trip_and_bad_ones_name_the_layer():
+    from neuropil.layers import deserialize, serialize
+
+    layer = ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5, name="r")
+    again = deserialize(serialize(layer))
+    assert (again.max_value, again.negative_slope, again.threshold) == (6.0, 0.1, 0.5)
+    with pytest.raises(ConfigError, match=r"ReLU 'bad' max_value must be a number >= 0"):
+        ReLU(max_value=-1, name="bad")
+    with pytest.raises(ConfigError, match=r"ReLU 'bad' threshold must be a number"):
+        ReLU(threshold="0", name="bad")

@@ -457,3 +457,35 @@ def test_build_records_shapes_once():
     layer(np.ones((5, 4)))
     assert layer.kernel is kernel  # not rebuilt
     assert repr(layer) == f"<Dense name={layer.name!r} built=True>"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: layers.Conv2D(2, 3, data_format="channels_last"),
+        lambda: layers.MaxPooling2D(2, data_format=None),
+        lambda: layers.GlobalAveragePooling2D("channels_last"),  # Keras's first argument
+        lambda: layers.ZeroPadding2D(1, data_format="channels_last"),
+        lambda: layers.Flatten(data_format="channels_last"),
+        lambda: layers.Dense(3, kernel_regularizer=None, bias_constraint=None),
+    ],
+)
+def test_keras_arguments_that_change_nothing_are_accepted(make):
+    layer = make()
+    assert getattr(layer, "keepdims", False) is False
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: layers.Conv2D(2, 3, data_format="channels_first", name="c"),
+         r"Conv2D 'c' works on channels-last \(NHWC\).*data_format='channels_first'"),
+        (lambda: layers.Dense(3, kernel_regularizer="l2", name="d"),
+         r"Dense 'd' does not take kernel_regularizer \(neuropil has no weight regularizers"),
+        (lambda: layers.Dense(3, unit=4, name="d"), r"Dense 'd' does not take unit\. Received"),
+        (lambda: layers.Dense(3, data_format="channels_last"), r"Dense does not take data_format"),
+    ],
+)  # fmt: skip
+def test_unknown_keyword_arguments_name_the_layer(make, message):
+    with pytest.raises(ConfigError, match=message):
+        make()

@@ -318,3 +318,17 @@ def test_reshape_incompatible_input_names_layer_and_shapes(target):
 def test_reshape_non_integer_target_is_rejected():
     with pytest.raises(ConfigError, match="target_shape"):
         Reshape((2.5, 4))
+
+
+def test_dropout_with_a_seed_draws_its_own_repeatable_masks():
+    x = npl.Tensor(np.ones((4, 50), np.float32))
+    first, second = Dropout(0.5, seed=7), Dropout(0.5, seed=7)
+    npl.set_seed(0)
+    a = first(x, training=True).data
+    npl.set_seed(1)  # the global generator does not decide a seeded layer's masks
+    np.testing.assert_array_equal(second(x, training=True).data, a)
+    assert not np.array_equal(first(x, training=True).data, a)  # the next mask, not the same
+    again = npl.layers.deserialize(npl.layers.serialize(first))
+    assert again.seed == 7
+    with pytest.raises(ConfigError, match=r"seed must be None or an integer >= 0. Received: 1.5"):
+        Dropout(0.5, seed=1.5)

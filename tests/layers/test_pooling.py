@@ -121,7 +121,7 @@ def test_pooling_layer_matches_torch_and_the_functional_op(kind, pool, strides, 
         pytest.param(lambda: MinPooling2D(dtype="float64"), id="min"),
         pytest.param(lambda: MinPooling2D(3, (1, 2), "same", dtype="float64"), id="min-same"),
         pytest.param(lambda: GlobalAveragePooling2D(dtype="float64"), id="global-avg"),
-        pytest.param(lambda: GlobalMaxPooling2D(True, dtype="float64"), id="global-max"),
+        pytest.param(lambda: GlobalMaxPooling2D(keepdims=True, dtype="float64"), id="global-max"),
         pytest.param(lambda: ZeroPadding2D(((1, 0), (2, 1)), dtype="float64"), id="zero-pad"),
     ],
 )
