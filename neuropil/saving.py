@@ -106,6 +106,7 @@ def save_model(model, filepath):
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
         "train_seed": model._train_seed,
         "epochs_trained": model.epochs_trained,
+        "epochs_drawn": model._epochs_drawn,
     }
     with _atomic_target(filepath) as temp:
         with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -221,6 +222,7 @@ def load_model(filepath, compile=True, custom_objects=None):
         raise _bad(filepath, f"the weights do not fit the architecture ({exc})") from None
     model._train_seed = metadata.get("train_seed")
     model.epochs_trained = int(metadata.get("epochs_trained") or 0)
+    model._epochs_drawn = int(metadata.get("epochs_drawn") or model.epochs_trained)
     compile_config = spec.get("compile_config")
     if compile and compile_config:
         try:

@@ -574,3 +574,24 @@ def test_plain_callback_hooks_are_no_ops():
         warnings.simplefilter("error")
         _, ran = run([cb], val_losses(1.0, 0.5))
     assert ran == 2
+
+
+def test_lambda_callback_calls_its_functions_including_batch_hooks():
+    import neuropil as npl
+    from neuropil.callbacks import LambdaCallback
+    from neuropil.layers import Dense, Input
+    from neuropil.models import Sequential
+
+    npl.set_seed(0)
+    model = Sequential([Input((2,)), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    seen = []
+    cb = LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(("batch", batch)),
+                        on_epoch_end=lambda epoch, logs: seen.append(("epoch", epoch)))  # fmt: skip
+    model.fit(np.ones((6, 2)), np.ones(6), batch_size=4, epochs=2, verbose=0, callbacks=[cb])
+    assert seen == [("batch", 0), ("batch", 1), ("epoch", 0)] * 1 + [
+        ("batch", 0), ("batch", 1), ("epoch", 1)]  # fmt: skip
+    with pytest.raises(ConfigError, match="LambdaCallback takes hooks.*Received: on_epoch="):
+        LambdaCallback(on_epoch=print)
+    with pytest.raises(ConfigError, match="on_epoch_end must be callable"):
+        LambdaCallback(on_epoch_end=3)

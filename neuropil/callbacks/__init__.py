@@ -9,7 +9,7 @@ This package re-exports every callback: ``Callback`` (from ``neuropil.callback_b
 ``ProgressBar`` (from ``neuropil.progress``); ``CallbackList`` (``callback_list``); ``History``
 and ``CSVLogger`` (``records``); ``MonitorCallback`` (``monitor``); ``EarlyStopping`` and
 ``TerminateOnNaN`` (``stopping``); ``ModelCheckpoint`` (``checkpoint``); ``ReduceLROnPlateau``
-and ``LearningRateScheduler`` (``learning_rate``).
+and ``LearningRateScheduler`` (``learning_rate``); ``LambdaCallback`` (``lambda_callback``).
 
 >>> from types import SimpleNamespace
 >>> model = SimpleNamespace(stop_training=False)
@@ -28,6 +28,7 @@ from neuropil.callback_base import Callback
 from neuropil.callbacks.callback_list import CallbackList
 from neuropil.callbacks.checkpoint import ModelCheckpoint
 from neuropil.callbacks.diagnostics import GradientDiagnostics as GradientDiagnostics
+from neuropil.callbacks.lambda_callback import LambdaCallback
 from neuropil.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from neuropil.callbacks.monitor import MonitorCallback
 from neuropil.callbacks.monitor import infer_mode as infer_mode
@@ -38,4 +39,5 @@ from neuropil.progress import ProgressBar
 __all__ = [
     "Callback", "CallbackList", "History", "MonitorCallback", "EarlyStopping", "ModelCheckpoint",
     "TerminateOnNaN", "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "ProgressBar",
+    "LambdaCallback",
 ]  # fmt: skip

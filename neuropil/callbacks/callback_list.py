@@ -68,8 +68,9 @@ class CallbackList(Callback):
         self.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
 
     def _index_batch_hooks(self):
-        def overrides(cb, names):
-            return any(getattr(type(cb), n) is not getattr(Callback, n) for n in names)
+        def overrides(cb, names):  # in its class, or set on the instance (LambdaCallback)
+            own = getattr(cb, "__dict__", {})
+            return any(n in own or getattr(type(cb), n) is not getattr(Callback, n) for n in names)
 
         self._batch = {
             hook: [getattr(cb, hook) for cb in self.callbacks if overrides(cb, names)]

@@ -70,6 +70,7 @@ class InferenceMixin:
             metric.reset_state()
         total = 0.0
         rows = self._inference_rows()
+        self.stop_evaluating = False  # a callback may set it to end the pass early (Keras 3)
         cbs.on_test_begin({})
         with no_grad():
             for step, part in enumerate(D.batch_slices(len(x), batch_size)):
@@ -80,6 +81,9 @@ class InferenceMixin:
                 self._update_metrics(y[part], out.data, swb)
                 if cbs.calls("on_test_batch_end"):
                     cbs.on_test_batch_end(step, self._metric_logs(total / part.stop))
+                if self.stop_evaluating:
+                    x = x[: part.stop]  # the loss below averages over what was evaluated
+                    break
         logs = self._metric_logs(total / max(len(x), 1))
         cbs.on_test_end(logs)
         return logs
@@ -110,6 +114,7 @@ class InferenceMixin:
         # for the batch hooks, called as each batch's last row is computed.
         rows = min(batch_size, self._inference_rows())
         outputs = []  # joined once for the whole of x
+        self.stop_predicting = False  # a callback may set it to end the pass early (Keras 3)
         cbs.on_predict_begin({})
         batches = _BatchHooks(cbs, len(x), batch_size)
         with no_grad():
@@ -117,10 +122,14 @@ class InferenceMixin:
                 out = self.call(Tensor._wrap(x[start : start + rows]), training=False).data
                 outputs.append(out)
                 batches.computed(start, out)
+                if self.stop_predicting:
+                    break
         cbs.on_predict_end({})
         if not outputs:
             return np.zeros((0, *self.output_shape), dtype=self.dtype)
-        return np.concatenate(outputs, axis=0)
+        result = np.concatenate(outputs, axis=0)
+        # stopped early: the rows of the batches whose end hook ran, as Keras returns
+        return result[: batches.rows_done()] if self.stop_predicting else result
 
     def _inference_rows(self):
         """Samples per forward pass in ``predict`` and ``evaluate`` (see INFERENCE_SLICE_BYTES)."""
@@ -164,6 +173,10 @@ class _BatchHooks:
         self.step, self.pieces = 0, []  # the batch under way and its rows computed so far
         if self.begin and n:
             cbs.on_predict_batch_begin(0, {})
+
+    def rows_done(self):
+        """Rows of the batches whose ``on_predict_batch_end`` has run."""
+        return min(self.step * self.batch_size, self.n)
 
     def computed(self, start, out):
         """``out`` holds the outputs of rows ``start`` to ``start + len(out)``."""

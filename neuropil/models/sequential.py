@@ -41,10 +41,11 @@ class Sequential(TrainingMixin):
         self.compiled_metrics = None
         self._metric_specs = []
         self._weighted_metric_specs = []
-        self.stop_training = False
+        self.stop_training = self.stop_evaluating = self.stop_predicting = False
         self.history = None
         self.epochs_trained = 0
         self._train_seed = None
+        self._epochs_drawn = 0  # epochs whose random draws were used (see _train_epoch)
         self._plan = None
         for layer in layers or ():
             self.add(layer)

@@ -175,12 +175,14 @@ class TrainingMixin(InferenceMixin):
         with self._build_undone_on_error():
             x = self._inputs(x)
             y = self._targets(y, x)
-            sw = self._weights_for(y, len(x), sample_weight, class_weight)
+            sw = self._weights_for(y, len(x), sample_weight, None)
             val = None
             if validation_data is not None:
                 val = self._validation_arrays(validation_data)
             elif validation_split:
                 (x, y, sw), val = D.split_validation([x, y, sw], validation_split)
+            if class_weight is not None:  # the training part only, as in Keras
+                sw = self._weights_for(y, len(x), sw, class_weight)
             if len(x) == 0:
                 raise ConfigError("fit needs at least one training sample. Received: 0 samples")
             steps = math.ceil(len(x) / batch_size)
@@ -240,7 +242,11 @@ class TrainingMixin(InferenceMixin):
             metric.reset_state()
         total = count = 0.0
         logs = {}
-        generator = np.random.default_rng([self._train_seed, epoch])
+        # Each epoch's shuffle and dropout masks come from the training seed and the count of
+        # epochs drawn so far, kept across fit calls and in model files: a second fit draws
+        # anew, and a run resumed from a file draws what the uninterrupted run would have.
+        generator = np.random.default_rng([self._train_seed, self._epochs_drawn])
+        self._epochs_drawn += 1
         with backend.using_rng(generator):
             order = generator.permutation(len(x)) if shuffle else None
             for step, part in enumerate(D.batch_slices(len(x), batch_size)):

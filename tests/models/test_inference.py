@@ -219,3 +219,20 @@ def test_predict_batch_hooks_cover_every_row_once(monkeypatch, n, batch_size, ro
     assert [c[1] for c in ends] == list(range(steps))
     assert [c[1] for c in rec.calls if c[0] == "predict_batch_begin"] == list(range(steps))
     np.testing.assert_array_equal(np.concatenate([c[2]["outputs"] for c in ends]), out)
+
+
+class Stopper(Callback):
+    def on_test_batch_end(self, batch, logs=None):
+        self.model.stop_evaluating = True
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.model.stop_predicting = True
+
+
+def test_a_callback_can_stop_evaluate_and_predict_after_a_batch():
+    model = _mlp()
+    out = model.predict(X, batch_size=4, verbose=0, callbacks=[Stopper()])
+    np.testing.assert_array_equal(out, model.predict(X[:4], verbose=0))  # the first batch only
+    stopped = model.evaluate(X, Y, batch_size=4, verbose=0, callbacks=[Stopper()])
+    assert stopped == pytest.approx(model.evaluate(X[:4], Y[:4], verbose=0), rel=1e-6)
+    assert len(model.predict(X, batch_size=4, verbose=0)) == 10  # the flag does not linger

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import neuropil as npl
-from neuropil.layers import Dense, Input
+from neuropil.layers import Dense, Dropout, Input
 from neuropil.models import Sequential
 
 X = np.random.default_rng(1).normal(size=(10, 4)).astype(np.float32)
@@ -112,3 +112,38 @@ def test_freezing_a_layer_between_fits_keeps_the_optimizer_going():
     model.layers[0].trainable = True
     model.optimizer.build(model.trainable_weights)  # what the next fit does first
     assert model.optimizer.iterations == 8
+
+
+def test_class_weight_weights_only_the_training_part_of_a_validation_split():
+    model, x, y = _regression()
+    y = (x[:, :1] > 0).astype(np.float32)
+    model.compile(optimizer=npl.optimizers.SGD(0.0), loss="binary_crossentropy")
+    history = model.fit(x, y, validation_split=0.25, class_weight={0: 1.0, 1: 5.0},
+                        shuffle=False, epochs=1, verbose=0)  # fmt: skip
+    plain = model.evaluate(x[12:], y[12:], verbose=0)  # the last quarter, unweighted (Keras)
+    assert history.history["val_loss"][0] == pytest.approx(plain, rel=1e-6)
+    weighted = model.evaluate(x[:12], y[:12], sample_weight=np.where(y[:12, 0] > 0, 5.0, 1.0),
+                              verbose=0)  # fmt: skip
+    assert history.history["loss"][0] == pytest.approx(weighted, rel=1e-5)
+
+
+def test_each_fit_call_draws_new_shuffles_and_masks_and_a_resumed_run_the_same_ones(tmp_path):
+    def first_batches(model, calls):
+        seen = []
+        for _ in range(calls):
+            cb = npl.callbacks.LambdaCallback(
+                on_train_batch_end=lambda batch, logs: seen.append(logs["loss"]) if batch == 0
+                else None)  # fmt: skip
+            model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[cb])
+        return seen
+
+    npl.set_seed(0)
+    model = Sequential([Input((4,)), Dense(8, activation="relu"), Dropout(0.5), Dense(1)])
+    model.compile(optimizer=npl.optimizers.SGD(0.0), loss="mse")  # weights never change
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+    losses = first_batches(model, 3)
+    assert len(set(losses)) == 3  # as in Keras: not the same batch and masks every call
+    model.save(tmp_path / "m.npil")
+    resumed = npl.models.load_model(tmp_path / "m.npil")
+    assert first_batches(resumed, 1) == first_batches(model, 1)
