@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from neuropil import losses
 from neuropil.cli import data, report
 from neuropil.errors import ConfigError, ShapeError
 
@@ -86,9 +87,35 @@ def _compile(model, args, compile_config, learning_rate):
         optimizer = optimizers.deserialize(spec)
     else:
         optimizer = type(optimizers.get(args.optimizer or "adam"))(learning_rate=learning_rate)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])  # fmt: skip
+    from_logits = not _outputs_probabilities(model)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     return optimizer
+
+
+def _outputs_probabilities(model):
+    """Whether the model's last layer gives probabilities (softmax or sigmoid); a linear last
+    layer gives logits (scores), which the loss and ``predict`` must turn into probabilities."""
+    from neuropil.layers import Softmax
+
+    last = model.layers[-1] if model.layers else None
+    return isinstance(last, Softmax) or getattr(last, "_activation_name", None) in (
+        "softmax", "sigmoid")  # fmt: skip
+
+
+def _probabilities(model, scores):
+    """One row of ``predict`` output as class probabilities: softmax (or sigmoid for one unit)
+    of a model that outputs logits; a one-unit output becomes [P(0), P(1)]."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if not _outputs_probabilities(model):
+        if scores.shape == (1,):
+            scores = 1 / (1 + np.exp(-scores))
+        else:
+            scores = np.exp(scores - scores.max())
+            scores /= scores.sum()
+    if scores.shape == (1,):
+        scores = np.array([1 - scores[0], scores[0]])
+    return scores
 
 
 def _rate(value, number=False):
@@ -194,8 +221,8 @@ def _evaluate(args):
     _, (x_test, y_test) = _load_data(args, train=False)
     _check_fits(model, x_test, args.dataset)
     if not model.compiled or model.loss is None:
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])  # fmt: skip
+        loss = losses.SparseCategoricalCrossentropy(from_logits=not _outputs_probabilities(model))
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     verbose = 1 if stdout_is_terminal() and not args.quiet else 0
     results = model.evaluate(x_test, y_test, batch_size=args.batch_size, verbose=verbose,
                              return_dict=True)  # fmt: skip
@@ -239,9 +266,7 @@ def predict(args):
             print(f"neuropil: error: {_message(exc)}", file=sys.stderr, flush=True)
             failures += 1
             continue
-        scores = model.predict(x, verbose=0)[0]
-        if scores.shape == (1,):  # a single sigmoid unit: probability of class 1
-            scores = np.array([1 - scores[0], scores[0]])
+        scores = _probabilities(model, model.predict(x, verbose=0)[0])
         best = int(np.argmax(scores))
         print(f"{path} {best} {float(scores[best]):.4f}", flush=True)
     return 1 if failures else 0
@@ -257,6 +282,8 @@ def summary(args):
         spec = optimizers.serialize(model.optimizer)
         rate = f" (learning rate {_rate(model.optimizer.learning_rate)})"
         loss = getattr(model.loss, "name", type(model.loss).__name__)
+        if getattr(model.loss, "from_logits", False):
+            loss += " (from logits)"
         metrics = ", ".join(m if isinstance(m, str) else m.name for m in model._metric_specs)
         print(f"Optimizer: {spec['class_name']}{rate}")
         print(f"Loss: {loss}" + (f"; metrics: {metrics}" if metrics else ""))

@@ -112,6 +112,27 @@ def test_train_from_a_json_config(tmp_path):
     assert 'Model: "softmax-regression"' in summary and "7,850" in summary
 
 
+def test_a_config_ending_in_logits_trains_from_logits_and_predicts_probabilities(tmp_path):
+    from neuropil.layers import Dense, Flatten, Input
+    from neuropil.models import Sequential
+
+    config = Sequential([Input((28, 28, 1)), Flatten(), Dense(10)]).get_config()  # logits
+    path = tmp_path / "logits.json"
+    path.write_text(json.dumps(config))
+    status, out, err = run_cli("train", "--config", path, "--epochs", "2", "--limit", "1000",
+                               "--output", tmp_path / "run", "--quiet", "--no-plots")  # fmt: skip
+    assert status == 0, err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["test_accuracy"] > 0.3  # a probability loss on logits stays near chance (0.1)
+    _, summary, _ = run_cli("summary", tmp_path / "run" / "model.npil")
+    assert "Loss: sparse_categorical_crossentropy (from logits)" in summary
+    image = tmp_path / "one.png"
+    cv2.imwrite(str(image), render_text(1))
+    status, out, err = run_cli("predict", tmp_path / "run" / "model.npil", image)
+    assert status == 0, err
+    assert 0.1 < float(out.split()[-1]) <= 1.0  # softmax of the scores, not a raw score
+
+
 # -- evaluate, predict, summary, info ----------------------------------------------------------
 def test_evaluate_reproduces_the_training_metrics(tiny_run):
     status, out, err = run_cli("evaluate", tiny_run["model"], "--json")
