@@ -256,10 +256,23 @@ def save_weights(model, filepath):
 
 
 def load_weights(model, filepath):
-    """Read weights written by ``save_weights`` into ``model`` (all checked before writing)."""
+    """Read weights written by ``save_weights`` into ``model`` (all checked before writing);
+    a model file written by ``model.save`` gives its weights too, as in Keras."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file at '{filepath}'")
     with open(filepath, "rb") as f:
-        weights = _load_npz(f.read(), filepath, "the weights file")
-    model.set_weights([weights[k] for k in sorted(weights)])
+        data = f.read()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise _bad(filepath, "it is neither a weights file written by save_weights (.npz) nor a "
+                   "model file written by save (.npil): no zip archive inside")  # fmt: skip
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        is_model_file = "metadata.json" in zf.namelist()
+    if is_model_file:
+        _, members = _read_members(filepath)  # checks the format and every member's hash
+        weights = _load_npz(members["weights.npz"], filepath, "weights.npz")
+        arrays = _without_old_batchnorm_constants(model, [weights[k] for k in sorted(weights)])
+    else:
+        weights = _load_npz(data, filepath, "the weights file")
+        arrays = [weights[k] for k in sorted(weights)]
+    model.set_weights(arrays)

@@ -68,6 +68,17 @@ def test_weights_only_round_trip(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_load_weights_takes_a_model_file_and_names_a_foreign_one(tmp_path):
+    model, other = _model(), _model(seed=99)
+    model.save(tmp_path / "m.npil")
+    other.load_weights(tmp_path / "m.npil")  # as Keras's load_weights takes a .keras file
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    (tmp_path / "noise.bin").write_bytes(np.random.default_rng(0).bytes(500))
+    with pytest.raises(FileFormatError, match="neither a weights file.*nor a model file"):
+        other.load_weights(tmp_path / "noise.bin")
+
+
 def _rewrite(src, dst, change):
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for name in zin.namelist():

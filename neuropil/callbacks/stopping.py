@@ -21,8 +21,8 @@ class EarlyStopping(MonitorCallback):
     more than ``min_delta`` over the best value resets it, unless a ``baseline`` is given and not
     beaten. Training stops when ``wait >= patience`` after an epoch without improvement (never at
     epoch 0). With ``restore_best_weights`` the best epoch's weights are put back at train end.
-    ``stopped_epoch`` and ``best_epoch`` are 0-based. Unlike Keras 3, ``best`` is reset too when
-    the same instance is used for another ``fit``.
+    ``stopped_epoch`` and ``best_epoch`` are 0-based. As in Keras 3 (3.15), ``best`` is reset
+    too when the same instance is used for another ``fit``.
 
     >>> from types import SimpleNamespace
     >>> es = EarlyStopping(monitor="loss", patience=1)

@@ -253,7 +253,7 @@ class TrainingMixin(InferenceMixin):
                 index = part if order is None else order[part]
                 xb, yb = x[index], y[index]
                 swb = None if sw is None else sw[index]
-                cbs.on_train_batch_begin(step, logs)
+                cbs.on_train_batch_begin(step, {})  # Keras passes no logs here
                 value = self._train_step(xb, yb, swb, epoch, step, defer_nan)
                 total += value * len(xb)
                 count += len(xb)
