@@ -34,6 +34,9 @@ class Loss:
     """Base class: ``loss(y_true, y_pred, sample_weight=None)`` -> scalar Tensor.
 
     ``reduction`` is ``"sum_over_batch_size"`` (alias ``"mean"``), ``"sum"`` or ``"none"``.
+    A loss of your own subclasses it as in Keras, defining ``call(y_true, y_pred)`` that
+    returns the per-sample losses (a Tensor); weighting and reduction are done for it, and
+    its targets are only checked to be finite numbers (their shape is for ``call`` to judge).
 
     >>> import numpy as np, neuropil as npl
     >>> from neuropil.losses import MeanAbsoluteError
@@ -65,9 +68,18 @@ class Loss:
         return {}
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if type(self)._function is None:  # a subclass of the user's own, with call()
+            return _reduced(self.call(y_true, y_pred), sample_weight, self.reduction, self.name,
+                            getattr(y_pred, "dtype", None))  # fmt: skip
         options = self._options()
         return type(self)._function(
             y_true, y_pred, sample_weight=sample_weight, reduction=self.reduction, **options
+        )
+
+    def call(self, y_true, y_pred):
+        """The per-sample losses; a subclass of the user's own defines it (as in Keras)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define call(y_true, y_pred) returning per-sample losses"
         )
 
     def get_config(self):
@@ -91,6 +103,8 @@ class Loss:
         self._check(y, dims, output_shape)
 
     def _check(self, y, dims, output_shape):
+        if type(self)._function is None:  # the user's own loss judges its targets' shape
+            return
         if not targets.fits(y.shape[1:], dims):
             raise targets.shape_error(y, output_shape, self.name, dims)
 
@@ -288,24 +302,29 @@ class LossFunctionWrapper(Loss):
     def kind(self):
         return getattr(self.fn, "__name__", self.name)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        out = self.fn(y_true, y_pred)
-        if not isinstance(out, Tensor):
-            out = Tensor(out, dtype=getattr(y_pred, "dtype", None))
-        if sample_weight is not None:
-            w = sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight
-            w = np.asarray(w, dtype=out.dtype)
-            if w.ndim == 1 and out.ndim > 1:  # one weight per sample
-                w = w.reshape(w.shape + (1,) * (out.ndim - 1))
-            out = out * w
-        mode = fl.reduction_mode(self.reduction, self.name)
-        if mode == "none" or out.ndim == 0:
-            return out
-        return out.sum() if mode == "sum" else out.sum() / max(out.size, 1)
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred)
 
     def get_config(self):
         """Name, reduction and the function's name (deserialize finds it in custom_objects)."""
         return {"name": self.name, "reduction": self.reduction, "fn": self.fn.__name__}
+
+
+def _reduced(out, sample_weight, reduction, name, dtype):
+    """Per-sample losses ``out`` weighted by ``sample_weight`` (one weight per sample, or per
+    entry) and reduced as ``reduction`` says."""
+    if not isinstance(out, Tensor):
+        out = Tensor(out, dtype=dtype)
+    if sample_weight is not None:
+        w = sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight
+        w = np.asarray(w, dtype=out.dtype)
+        if w.ndim == 1 and out.ndim > 1:  # one weight per sample
+            w = w.reshape(w.shape + (1,) * (out.ndim - 1))
+        out = out * w
+    mode = fl.reduction_mode(reduction, name)
+    if mode == "none" or out.ndim == 0:
+        return out
+    return out.sum() if mode == "sum" else out.sum() / max(out.size, 1)
 
 
 # -- the registry ---------------------------------------------------------------------------

@@ -221,7 +221,7 @@ def test_early_stopping_verbose_messages(capsys):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"patience": -1}, {"patience": 1.5}, {"mode": "maximum"}, {"monitor": "speed"},
+    [{"patience": -1}, {"patience": 1.5}, {"mode": "maximum"},
      {"min_delta": "small"}, {"baseline": float("nan")}, {"start_from_epoch": -2}],
 )  # fmt: skip
 def test_early_stopping_rejects_bad_arguments(kwargs):
@@ -351,8 +351,7 @@ def test_checkpoint_save_freq_in_batches(tmp_path):
     "kwargs",
     [{"filepath": "m-{epoch.npil"}, {"filepath": "m-{}.npil"}, {"filepath": 3},
      {"filepath": "m-{batch}.npil"}, {"filepath": "m.npil", "save_freq": 0},
-     {"filepath": "m.npil", "save_freq": "batch"},
-     {"filepath": "m.npil", "save_best_only": True, "monitor": "speed"}],
+     {"filepath": "m.npil", "save_freq": "batch"}],
 )  # fmt: skip
 def test_checkpoint_rejects_bad_arguments(kwargs):
     with pytest.raises(ConfigError, match="Received"):
@@ -595,3 +594,33 @@ def test_lambda_callback_calls_its_functions_including_batch_hooks():
         LambdaCallback(on_epoch=print)
     with pytest.raises(ConfigError, match="on_epoch_end must be callable"):
         LambdaCallback(on_epoch_end=3)
+
+
+def test_auto_mode_follows_a_metric_named_by_the_user_and_refuses_an_unknown_name(tmp_path):
+    import neuropil as npl
+    from neuropil.layers import Dense, Input
+    from neuropil.models import Sequential
+
+    npl.set_seed(0)
+    model = Sequential([Input((2,)), Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[npl.metrics.Precision(name="prec"), npl.metrics.MeanAbsoluteError(
+                      name="gap")])  # fmt: skip
+    x = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    watch = [
+        EarlyStopping(monitor="val_prec"),
+        ReduceLROnPlateau(monitor="gap"),
+        ModelCheckpoint(tmp_path / "m.npil", monitor="val_prec", save_best_only=True),
+    ]
+    model.fit(x, y, validation_split=0.25, epochs=1, verbose=0, callbacks=watch)
+    assert [cb.direction for cb in watch] == ["max", "min", "max"]
+    before = model.get_weights()
+    for cb in (
+        EarlyStopping(monitor="speed"),
+        ModelCheckpoint(tmp_path / "s.npil", monitor="speed", save_best_only=True),
+    ):
+        with pytest.raises(ConfigError, match=r"cannot tell whether 'speed'.*mode='min'"):
+            model.fit(x, y, epochs=1, verbose=0, callbacks=[cb])
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # refused before any training

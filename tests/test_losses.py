@@ -217,3 +217,39 @@ def test_regression_shape_mismatch_and_non_numeric_targets():
 def test_validate_accepts_tensors_and_lists():
     losses.get("mse").validate(npl.Tensor(np.zeros((3, 2))), (None, 2))
     losses.get("sparse_categorical_crossentropy").validate([0, 1, 1], (None, 2))
+
+
+class HalfSquares(losses.Loss):
+    """A loss of the user's own, written as in Keras."""
+
+    def call(self, y_true, y_pred):
+        return ((y_pred - y_true) ** 2).mean(axis=-1) * 0.5
+
+
+def _sparse_nll(y_true, y_pred):  # class indices of shape (N,) against (N, classes)
+    picked = y_pred[np.arange(len(y_true)), np.asarray(y_true, dtype=int)]
+    return -picked.log()
+
+
+def test_keras_style_subclass_and_sparse_function_losses_train():
+    from neuropil.layers import Dense, Input
+    from neuropil.models import Sequential
+
+    x = np.random.default_rng(0).normal(size=(12, 3)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+    loss = HalfSquares()
+    np.testing.assert_allclose(
+        loss(y, npl.Tensor(y + 2), sample_weight=np.arange(12.0)).item(), 2 * np.arange(12.0).mean()
+    )
+    npl.set_seed(0)
+    model = Sequential([Input((3,)), Dense(1)])
+    model.compile(optimizer="adam", loss=loss)
+    history = model.fit(x, y, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    labels = (x[:, 0] > 0).astype(int)  # shape (12,) against a (12, 2) softmax
+    model = Sequential([Input((3,)), Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss=_sparse_nll)
+    history = model.fit(x, labels, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(npl.errors.InvalidValueError, match="finite"):
+        model.fit(x, np.full(12, np.nan), verbose=0)

@@ -47,7 +47,9 @@ class MonitorCallback(Callback):
     ``ReduceLROnPlateau``.
 
     ``mode="auto"`` means ``"max"`` for accuracy-like names (``acc``, ``auc``, ``precision``,
-    ``recall``, ...) and ``"min"`` for losses and errors; any other name needs an explicit mode.
+    ``recall``, ...) and ``"min"`` for losses and errors; a compiled metric with a name of the
+    user's own goes the way its kind does; anything else needs an explicit mode (ConfigError
+    as training begins).
     An improvement must beat the reference by more than ``min_delta``. An unknown ``mode`` is an
     error (Keras warns and falls back to ``"auto"``).
 
@@ -67,12 +69,28 @@ class MonitorCallback(Callback):
         self.monitor, self.mode = monitor, mode
         self.min_delta = abs(_number(owner, "min_delta", min_delta))
         self.direction = mode if mode != "auto" else infer_mode(monitor)
-        if self.direction is None and strict:
-            raise ConfigError(
-                f"{owner} cannot tell whether {monitor!r} should go down or up. Pass mode='min' "
-                f"or mode='max'. Received: monitor={monitor!r}, mode='auto'"
-            )
+        self._strict = strict
         self._warned_missing = False
+
+    def _settle_direction(self):
+        """With ``mode="auto"`` and a name that tells nothing (a metric named by the user, such
+        as ``Precision(name="prec")``), take the direction from the compiled metric of that
+        name, as Keras does; called as training begins. Raises ConfigError if still unknown."""
+        if self.direction is not None or self.model is None:
+            return
+        name = self.monitor.removeprefix("val_")
+        for metric in getattr(self.model, "compiled_metrics", None) or ():
+            if getattr(metric, "name", None) == name:
+                self.direction = infer_mode(getattr(metric, "default_name", ""))
+        if self.direction is None and self._strict:
+            raise ConfigError(
+                f"{type(self).__name__} cannot tell whether {self.monitor!r} should go down or "
+                f"up. Pass mode='min' or mode='max'. Received: monitor={self.monitor!r}, "
+                "mode='auto'"
+            )
+
+    def on_train_begin(self, logs=None):
+        self._settle_direction()
 
     def initial_best(self):
         """The worst possible value: ``inf`` when minimizing, ``-inf`` when maximizing."""

@@ -29,8 +29,9 @@ from neuropil.tensor import Tensor, no_grad
 def trace_optimizer(optimizer, loss_fn, start, steps=50, dtype="float64"):
     """The points an optimizer visits minimizing ``loss_fn`` from ``start``: shape (steps+1, 2).
 
-    ``optimizer`` is a neuropil optimizer or its name (``"adam"``, with Keras defaults); it is
-    (re)built on one fresh parameter ``w``, a Tensor of shape (2,), so its state starts empty.
+    ``optimizer`` is a neuropil optimizer or its name (``"adam"``, with Keras defaults); a fresh
+    copy of it (same settings, empty state; the object passed in is left as it is) is built on
+    one fresh parameter ``w``, a Tensor of shape (2,).
     Each step is the usual loop: ``zero_grad()``, ``loss_fn(w).backward()``, ``step()``.
     ``loss_fn`` takes ``w`` and returns a one-element Tensor, using ``w[0]`` and ``w[1]``.
     Row 0 is ``start``; if the loss or ``w`` becomes NaN or infinite (a learning rate that is
@@ -42,7 +43,7 @@ def trace_optimizer(optimizer, loss_fn, start, steps=50, dtype="float64"):
            [ 0.98  , -1.96  ],
            [ 0.9604, -1.9208]])
     """
-    opt = _optimizers.get(optimizer)
+    opt = _optimizers.deserialize(_optimizers.serialize(_optimizers.get(optimizer)))
     steps = check_positive_int(steps, "steps", "trace_optimizer", least=0)
     start = as_numpy(start, "start", "trace_optimizer")
     if start.shape != (2,) or start.dtype.kind not in "fiu" or not np.all(np.isfinite(start)):
