@@ -418,6 +418,13 @@ def test_csv_logger_append_and_overwrite(tmp_path):
     assert path.read_text() == "epoch,loss\n0,2.0\n"
 
 
+def test_csv_logger_appending_new_columns_widens_the_file(tmp_path):
+    path = tmp_path / "log.csv"
+    run([CSVLogger(path)], [{"loss": 1.0}])
+    run([CSVLogger(path, append=True)], [{"loss": 0.5, "val_loss": 0.75}])  # validation added
+    assert path.read_text() == "epoch,loss,val_loss\n0,1.0,NA\n0,0.5,0.75\n"
+
+
 def test_csv_logger_rejects_bad_separator(tmp_path):
     with pytest.raises(ConfigError, match="separator"):
         CSVLogger(tmp_path / "x.csv", separator="ab")

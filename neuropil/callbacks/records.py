@@ -87,6 +87,8 @@ class CSVLogger(Callback):
             self.on_train_begin()
         if self.keys is None:
             self.keys = sorted(logs)
+        elif not self._write_header and set(logs) - set(self.keys):
+            self._widen(sorted(set(logs) - set(self.keys)))
         if self._writer is None:
             self._writer = csv.DictWriter(
                 self._file, fieldnames=["epoch", *self.keys], delimiter=self.sep,
@@ -96,6 +98,22 @@ class CSVLogger(Callback):
                 self._writer.writeheader()
         self._writer.writerow({"epoch": epoch, **{k: _csv_value(v) for k, v in logs.items()}})
         self._file.flush()
+
+    def _widen(self, new_keys):
+        """Appending logs with keys the file has no column for (validation added, say): rewrite
+        the file with those columns added, "NA" in its earlier rows, then go on appending."""
+        self._close()
+        with open(self.filename, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, delimiter=self.sep))
+        self.keys = [*self.keys, *new_keys]
+        temp = f"{self.filename}.tmp"
+        with open(temp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=["epoch", *self.keys], delimiter=self.sep,
+                                    restval="NA", lineterminator="\n")  # fmt: skip
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(temp, self.filename)  # the old file stays whole until the new one is
+        self._file = open(self.filename, "a", newline="", encoding="utf-8")  # noqa: SIM115
 
     def on_train_end(self, logs=None):
         self._close()
