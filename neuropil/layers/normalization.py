@@ -17,6 +17,10 @@ from neuropil.layers.base import Layer
 from neuropil.tensor import Tensor, no_grad
 
 
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class BatchNormalization(Layer):
     """Normalizes each feature over the batch (and spatial axes), then scales and shifts.
 
@@ -40,20 +44,20 @@ class BatchNormalization(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if axis != -1:
+        if isinstance(axis, bool) or not isinstance(axis, int) or axis == 0:
             raise ConfigError(
-                f"BatchNormalization '{self.name}' normalizes the last axis (channels-last). "
-                f"Received: axis={axis!r}"
+                f"BatchNormalization '{self.name}' normalizes the last axis (channels-last): "
+                f"axis=-1, or its number (3 for NHWC images). Received: axis={axis!r}"
             )
-        if not 0 <= momentum <= 1:
+        if not _number(momentum) or not 0 <= momentum <= 1:
             raise ConfigError(
                 f"BatchNormalization momentum must be in [0, 1]. Received: momentum={momentum!r}"
             )
-        if epsilon <= 0:
+        if not _number(epsilon) or epsilon <= 0:
             raise ConfigError(
                 f"BatchNormalization epsilon must be > 0. Received: epsilon={epsilon!r}"
             )
-        self.axis, self.momentum, self.epsilon = -1, float(momentum), float(epsilon)
+        self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self._inits = {
             "gamma": initializers.get(gamma_initializer),
@@ -67,6 +71,12 @@ class BatchNormalization(Layer):
             raise ShapeError(
                 f"Layer '{self.name}' (BatchNormalization) expects inputs of shape "
                 f"(batch, ..., channels). Received: {(None, *input_shape)}"
+            )
+        if self.axis not in (-1, len(input_shape)):
+            raise ShapeError(
+                f"Layer '{self.name}' (BatchNormalization) normalizes the last axis, "
+                f"{len(input_shape)} for inputs of shape {(None, *input_shape)}. "
+                f"Received: axis={self.axis}"
             )
         channels = (input_shape[-1],)
         # scale/center=False: gamma/beta are the constants 1/0, not weights (as in Keras, so

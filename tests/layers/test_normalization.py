@@ -246,7 +246,10 @@ def test_keras_defaults_in_config():
 @pytest.mark.parametrize(
     "kwargs, argument",
     [
-        ({"axis": 1}, "axis"),
+        ({"axis": 0}, "axis"),
+        ({"axis": 1.0}, "axis"),
+        ({"momentum": None}, "momentum"),
+        ({"epsilon": None}, "epsilon"),
         ({"momentum": 1.5}, "momentum"),
         ({"momentum": -0.1}, "momentum"),
         ({"epsilon": 0.0}, "epsilon"),
@@ -273,3 +276,12 @@ def test_frozen_layer_runs_in_inference_mode():
     np.testing.assert_array_equal(layer.get_weights()[2], params[2])
     np.testing.assert_array_equal(layer.get_weights()[3], params[3])
     np.testing.assert_allclose(out, inference)
+
+
+def test_the_last_axis_may_be_given_by_its_number_as_in_keras():
+    x = np.random.default_rng(0).normal(size=(4, 5, 5, 3)).astype(np.float32)
+    by_number = BatchNormalization(axis=3)(x, training=True).data
+    np.testing.assert_array_equal(by_number, BatchNormalization()(x, training=True).data)
+    assert BatchNormalization(axis=1)(x[:, 0, 0], training=True).shape == (4, 3)  # 2-D input
+    with pytest.raises(ShapeError, match=r"normalizes the last axis, 3.*Received: axis=1"):
+        BatchNormalization(axis=1)(x)
