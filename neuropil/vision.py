@@ -61,7 +61,8 @@ def read_image(path, grayscale=True):
 
     A missing path raises ``FileNotFoundError``; an empty file or one OpenCV cannot decode
     raises ``ImageError``. Transparent pixels are laid over a background that contrasts with
-    the drawing.
+    the drawing. A photo's EXIF orientation (phones store pictures sideways and say so there)
+    is applied to images without transparency, so the picture stands as it is shown.
 
     >>> import os, tempfile, cv2, numpy as np
     >>> path = os.path.join(tempfile.mkdtemp(), "gray.png")
@@ -80,7 +81,11 @@ def read_image(path, grayscale=True):
     level = cv2.utils.logging.getLogLevel()
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     try:
-        image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        image = cv2.imread(path, cv2.IMREAD_UNCHANGED)  # keeps transparency and 16-bit depth
+        if image is not None and (image.ndim == 2 or image.shape[2] == 3):
+            # no transparency to keep: read again the way that applies EXIF orientation
+            oriented = cv2.imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+            image = image if oriented is None else oriented
     finally:
         cv2.utils.logging.setLogLevel(level)
     if image is None or image.size == 0:

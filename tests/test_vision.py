@@ -174,3 +174,20 @@ def test_missing_opencv_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "cv2", None)
     with pytest.raises(ImportError, match=r"neuropil\[vision\]"):
         vision.binarize(np.zeros((3, 3), np.uint8))
+
+
+def test_a_photo_stored_sideways_is_turned_by_its_exif_orientation(tmp_path):
+    import struct
+
+    paper = np.full((200, 160), 255, np.uint8)
+    paper[20:60, 30:130] = 0  # a bar at the top of the upright picture
+    stored = cv2.rotate(paper, cv2.ROTATE_90_COUNTERCLOCKWISE)  # as a phone stores it
+    jpeg = cv2.imencode(".jpg", stored)[1].tobytes()
+    # EXIF: a big-endian TIFF header and one IFD entry, Orientation (0x0112) = 6 (turn 90° CW)
+    ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + struct.pack(">I", 0)
+    app1 = b"Exif\x00\x00" + b"MM" + struct.pack(">HI", 42, 8) + ifd
+    path = tmp_path / "phone.jpg"
+    path.write_bytes(jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + jpeg[2:])
+    image = vision.read_image(path)
+    assert image.shape == (200, 160)
+    assert image[20:60, 30:130].mean() < 40 and image[140:180, 30:130].mean() > 200
