@@ -66,13 +66,26 @@ def _load_model(path):
     return load_model(path)
 
 
-def _check_fits(model, x, dataset):
+def _fitted(model, x, dataset):
+    """``x`` in the model's input shape: images are reshaped when only the layout differs
+    (a model taking 784 values or 28x28 arrays gets MNIST's 28x28x1 images flattened or
+    squeezed, as its own training data was); other shapes are a ShapeError."""
     expected = tuple(model.input_shape or ())
-    if tuple(x.shape[1:]) != expected:
-        raise ShapeError(
-            f"The model expects inputs of shape {expected} but the dataset '{dataset}' has "
-            f"images of shape {tuple(x.shape[1:])}. Received: --dataset {dataset}"
-        )
+    if tuple(x.shape[1:]) == expected:
+        return x
+    if expected and math.prod(expected) == math.prod(x.shape[1:]):
+        return x.reshape(len(x), *expected)
+    raise ShapeError(
+        f"The model expects inputs of shape {expected} but the dataset '{dataset}' has "
+        f"images of shape {tuple(x.shape[1:])}. Received: --dataset {dataset}"
+    )
+
+
+def _labels_for(model, y):
+    """Class indices as the model's loss wants them: one-hot rows for categorical_crossentropy."""
+    if getattr(model.loss, "kind", None) == "categorical_crossentropy":
+        return np.eye(model.output_shape[-1], dtype=np.float32)[y]
+    return y
 
 
 def _compile(model, args, compile_config, learning_rate):
@@ -166,7 +179,7 @@ def _train(args):
                              f"'{args.dataset}', of shape {x_train.shape[1:]} (try --model "
                              f"mnist-mlp): {exc}") from None  # fmt: skip
         _, default_epochs, default_lr, _ = data.PRESETS[model_name]
-    _check_fits(model, x_train, args.dataset)
+    x_train, x_test = _fitted(model, x_train, args.dataset), _fitted(model, x_test, args.dataset)
     epochs = args.epochs or default_epochs
     learning_rate = args.learning_rate or default_lr
     optimizer = _compile(model, args, compile_config, learning_rate)
@@ -219,10 +232,11 @@ def _evaluate(args):
         args.quiet = True  # stdout carries the JSON document alone
     model = _load_model(args.model)
     _, (x_test, y_test) = _load_data(args, train=False)
-    _check_fits(model, x_test, args.dataset)
+    x_test = _fitted(model, x_test, args.dataset)
     if not model.compiled or model.loss is None:
         loss = losses.SparseCategoricalCrossentropy(from_logits=not _outputs_probabilities(model))
         model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    y_test = _labels_for(model, y_test)
     verbose = 1 if stdout_is_terminal() and not args.quiet else 0
     results = model.evaluate(x_test, y_test, batch_size=args.batch_size, verbose=verbose,
                              return_dict=True)  # fmt: skip

@@ -133,6 +133,26 @@ def test_a_config_ending_in_logits_trains_from_logits_and_predicts_probabilities
     assert 0.1 < float(out.split()[-1]) <= 1.0  # softmax of the scores, not a raw score
 
 
+def test_evaluate_fits_flat_inputs_and_one_hot_losses(tmp_path):
+    import numpy as np
+
+    import neuropil as npl
+    from neuropil.layers import Dense, Input
+    from neuropil.models import Sequential
+
+    npl.set_seed(0)
+    model = Sequential([Input((784,)), Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.save(tmp_path / "flat.npil")
+    status, out, err = run_cli("evaluate", tmp_path / "flat.npil", "--limit", "200", "--json")
+    assert status == 0, err
+    from neuropil.cli import data
+
+    x, y = data.load_dataset("embedded-mnist")[1]
+    expected = model.evaluate(x[:200].reshape(200, 784), np.eye(10)[y[:200]], verbose=0)
+    assert json.loads(out)["loss"] == pytest.approx(expected[0], rel=1e-5)
+
+
 # -- evaluate, predict, summary, info ----------------------------------------------------------
 def test_evaluate_reproduces_the_training_metrics(tiny_run):
     status, out, err = run_cli("evaluate", tiny_run["model"], "--json")
