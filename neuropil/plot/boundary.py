@@ -92,14 +92,15 @@ def _bounds(column, margin):
 
 def decision_boundary(
     classifier, x, y=None, resolution=200, ax=None, path=None, title=None,
-    feature_names=("x₁", "x₂"), class_names=None, threshold=0.5, margin=0.1, figsize=(7.6, 5),
+    feature_names=("x₁", "x₂"), class_names=None, threshold=None, margin=0.1, figsize=(7.6, 5),
 ):  # fmt: skip
     """Shade the plane by the class ``classifier`` predicts, draw the boundary, scatter the data.
 
     ``classifier`` is anything that classifies 2-D points: a neuropil model (sigmoid, softmax
     or any output), an object with ``predict`` (a perceptron) or a function points -> outputs.
-    Outputs may be labels, one column of probabilities (class 1 where ``p > threshold``) or
-    scores per class (the arg-max wins). ``x`` has shape (N, 2); ``y`` (labels or one-hot, may
+    Outputs may be labels, one column of probabilities (class 1 where ``p > threshold``,
+    0.5 by default; 0 for a model compiled with a ``from_logits=True`` loss, whose column holds
+    logits) or scores per class (the arg-max wins). ``x`` has shape (N, 2); ``y`` (labels or one-hot, may
     be omitted) colours the points, which are drawn in their true class's colour and marker
     over the shade of the predicted class, so misclassified points stand out. ``resolution``
     grid points per axis are classified; ``margin`` widens the view by that share of the data
@@ -123,6 +124,9 @@ def decision_boundary(
     resolution = check_positive_int(resolution, "resolution", "decision_boundary", least=2)
     if len(feature_names) != 2:
         raise ConfigError(f"feature_names must name 2 features. Received: {feature_names!r}")
+    if threshold is None:
+        logits = getattr(getattr(classifier, "loss", None), "from_logits", False)
+        threshold = 0.0 if logits else 0.5
     predict = predictor(classifier)
     dtype = getattr(classifier, "dtype", None) or (x.dtype if x.dtype.kind == "f" else "float64")
     (x0, x1), (y0, y1) = _bounds(x[:, 0], margin), _bounds(x[:, 1], margin)

@@ -89,6 +89,21 @@ def test_sigmoid_model_uses_threshold_one_half():
     check_colours(fig, predict, np.array([0, 1]))
 
 
+def test_a_model_trained_from_logits_is_cut_at_zero():
+    import neuropil as npl
+
+    model = Sequential([Input((2,)), Dense(1)])  # one logit
+    model.compile(optimizer="sgd", loss=npl.losses.BinaryCrossentropy(from_logits=True))
+    model.set_weights([np.array([[3.0], [3.0]], dtype="float32"), np.array([-1.5], "float32")])
+
+    def predict(p):
+        return (model.predict(p.astype("float32"), verbose=0)[:, 0] > 0).astype(int)
+
+    fig = nplt.decision_boundary(model, X, predict(X), resolution=300)
+    check_colours(fig, predict, np.array([0, 1]))
+    assert "100.0%" in fig.axes[0].get_title()
+
+
 def test_perceptron_style_object_with_minus_one_plus_one_labels():
     class Perceptron:  # a stand-in for neuropil.classic.Perceptron: predict(X) -> labels
         def predict(self, x):
