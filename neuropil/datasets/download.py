@@ -148,6 +148,10 @@ def fetch(dataset, filename, sha256, urls, folder, base_url=None, timeout=None):
             with os.fdopen(fd, "wb") as handle:
                 received = _download(url, handle, filename, timeout)
             if received == sha256:
+                # mkstemp makes the file private (0600); a cache file gets the usual mode
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(partial, 0o666 & ~umask)
                 os.replace(partial, destination)
                 return destination
             mismatch = (url, received)

@@ -100,9 +100,10 @@ def decision_boundary(
     or any output), an object with ``predict`` (a perceptron) or a function points -> outputs.
     Outputs may be labels, one column of probabilities (class 1 where ``p > threshold``,
     0.5 by default; 0 for a model compiled with a ``from_logits=True`` loss, whose column holds
-    logits) or scores per class (the arg-max wins). ``x`` has shape (N, 2); ``y`` (labels or one-hot, may
-    be omitted) colours the points, which are drawn in their true class's colour and marker
-    over the shade of the predicted class, so misclassified points stand out. ``resolution``
+    logits) or scores per class (the arg-max wins). ``x`` has shape (N, 2); ``y`` (labels or
+    one-hot, may be omitted) colours the points, which are drawn in their true class's colour
+    and marker over the shade of the predicted class, so misclassified points stand out.
+    ``resolution``
     grid points per axis are classified; ``margin`` widens the view by that share of the data
     range. Returns the Figure (draws into ``ax`` if given); ``path`` saves a PNG.
 

@@ -1,6 +1,7 @@
 """Tests for neuropil/datasets/download.py: cache, download, verification, offline errors."""
 
 import io
+import os
 import socket
 import urllib.error
 import urllib.request
@@ -163,6 +164,12 @@ def test_fetch_is_atomic_and_returns_the_path(tmp_path, mirror):
     path = download.fetch("toy", "a.bin", digest, (), tmp_path / "out", base_url=url)
     assert path == tmp_path / "out" / "a.bin" and path.read_bytes() == b"abc"
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.bin"]
+    umask = os.umask(0o022)
+    try:  # readable by others, as files made with this umask are (mkstemp alone gives 0600)
+        again = download.fetch("toy", "a.bin", digest, (), tmp_path / "other", base_url=url)
+        assert again.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)
 
 
 def test_a_bad_mirror_falls_through_to_a_good_one(tmp_path, monkeypatch):
