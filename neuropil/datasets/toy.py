@@ -90,9 +90,14 @@ def xor(n_samples=200, noise=0.0, seed=None):
     """
     _check("xor", n_samples, noise)
     rng = _rng(seed)
-    points = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
-    label = (points[:, 0] > 0) != (points[:, 1] > 0)
-    return _finish(rng, [points[~label], points[label]], noise)
+    parts = []
+    for label, size in enumerate(_counts(n_samples, 2)):
+        # uniform in the two quadrants of the class: |coordinates| uniform in (0, 1], one
+        # random sign for the point, and the second coordinate's sign flipped for class 1
+        magnitude = 1.0 - rng.random((size, 2))
+        sign = rng.choice([-1.0, 1.0], size=(size, 1))
+        parts.append(magnitude * sign * np.array([1.0, -1.0 if label else 1.0]))
+    return _finish(rng, parts, noise)
 
 
 def gaussian(n_samples=200, noise=0.5, seed=None):

@@ -17,8 +17,7 @@ def test_shapes_dtypes_and_balance(make, n):
     assert x.shape == (n, 2) and x.dtype == np.float32
     assert y.shape == (n,) and y.dtype == np.int64
     counts = np.bincount(y, minlength=2)
-    if make is not datasets.xor:  # xor's classes follow the uniform draw
-        assert counts.max() - counts.min() <= 1
+    assert counts.max() - counts.min() <= 1
     assert np.isfinite(x).all()
 
 
