@@ -147,8 +147,21 @@ def _output_folder(args, model_name):
             folder, suffix = f"{base}-{suffix}", suffix + 1
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise FileExistsError(f"--output '{folder}' exists and is not a folder")
+    earlier = [name for name in _RUN_FILES if os.path.exists(os.path.join(folder, name))]
+    if earlier and not args.overwrite:
+        raise FileExistsError(
+            f"--output '{folder}' already holds a run ({', '.join(earlier)}); choose another "
+            "folder, or pass --overwrite to replace it"
+        )
+    for name in earlier:  # --overwrite: no file of the old run stays beside the new one
+        os.remove(os.path.join(folder, name))
     os.makedirs(folder, exist_ok=True)
     return folder
+
+
+# what a run folder holds (report.write_run writes the last three)
+_RUN_FILES = ("model.npil", "history.csv", "metrics.json", "loss.png", "accuracy.png",
+              "confusion_matrix.png")  # fmt: skip
 
 
 def train(args):

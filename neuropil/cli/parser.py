@@ -137,7 +137,10 @@ def build_parser():
     train.add_argument("--seed", type=non_negative_int, default=0,
                        help="seed for weights, dropout, shuffling (default: 0)")  # fmt: skip
     train.add_argument("--output", "-o", metavar="DIR",
-                       help="run folder to write (default: runs/PRESET-DATE-TIME)")  # fmt: skip
+                       help="run folder to write (default: runs/PRESET-DATE-TIME); one that "
+                       "already holds a run is refused unless --overwrite")  # fmt: skip
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run already in the --output folder")  # fmt: skip
     train.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     _common(train)
     train.set_defaults(run=commands.train)

@@ -153,6 +153,27 @@ def test_evaluate_fits_flat_inputs_and_one_hot_losses(tmp_path):
     assert json.loads(out)["loss"] == pytest.approx(expected[0], rel=1e-5)
 
 
+def test_a_folder_holding_a_run_is_kept_unless_overwrite(tmp_path):
+    folder = tmp_path / "run"
+    argv = ["train", "--model", "mnist-tiny", "--epochs", "1", "--limit", "300", "--output",
+            folder, "--quiet"]  # fmt: skip
+    assert run_cli(*argv)[0] == 0
+    before = (folder / "model.npil").read_bytes()
+    status, _, err = run_cli(*argv[:-1], "--seed", "5", "--quiet")
+    assert status == 1 and "already holds a run (model.npil, history.csv" in err
+    assert (folder / "model.npil").read_bytes() == before  # nothing the user saved is lost
+    (folder / "notes.txt").write_text("mine")
+    status, _, err = run_cli(*argv, "--seed", "5", "--no-plots", "--overwrite")
+    assert status == 0, err
+    assert (folder / "model.npil").read_bytes() != before
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "history.csv",
+        "metrics.json",
+        "model.npil",
+        "notes.txt",
+    ]  # old plots gone, notes kept
+
+
 # -- evaluate, predict, summary, info ----------------------------------------------------------
 def test_evaluate_reproduces_the_training_metrics(tiny_run):
     status, out, err = run_cli("evaluate", tiny_run["model"], "--json")
