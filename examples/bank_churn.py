@@ -8,6 +8,7 @@ test accuracy and confusion matrix printed beside the notes' own figures.
 """
 
 import argparse
+import os
 import pathlib
 import time
 
@@ -33,6 +34,11 @@ def build_model():
 def run(data_path=DEFAULT_DATA, seed=0, epochs=1000, verbose=2):
     """Train and evaluate; returns a dict with accuracy, confusion matrix, epochs and seconds."""
     npl.set_seed(seed)
+    if not os.path.exists(data_path):
+        raise SystemExit(
+            f"No churn table at '{data_path}': pass --data PATH to Churn_Modelling.csv "
+            "(the bank-churn data the course notes use)"
+        )
     x_train, x_test, y_train, y_test = datasets.churn_preprocess(datasets.load_churn(data_path))
     model = build_model()
     stop = callbacks.EarlyStopping(monitor="val_loss", min_delta=1e-4, patience=20,

@@ -9,6 +9,7 @@ learning curves and the two confusion matrices side by side.
 """
 
 import argparse
+import os
 import pathlib
 import time
 
@@ -41,6 +42,11 @@ def run(data=DEFAULT_DATA, out="figures", quick=False, seed=0, verbose=0):
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     npl.set_seed(seed)
+    if not os.path.exists(data):
+        raise SystemExit(
+            f"No churn table at '{data}': pass --data PATH to Churn_Modelling.csv "
+            "(the bank-churn data the course notes use)"
+        )
     x_train, x_test, y_train, y_test = datasets.churn_preprocess(datasets.load_churn(data))
     model = build_model()
     stop = callbacks.EarlyStopping(monitor="val_loss", min_delta=1e-4, patience=20,

@@ -9,6 +9,7 @@ to zero over the run, so the last epochs settle into a minimum instead of circli
 """
 
 import argparse
+import os
 import pathlib
 import time
 
@@ -36,7 +37,12 @@ def build_model(learning_rate=1e-3):
 
 
 def load(folder):
-    (x_train, y_train), (x_test, y_test) = datasets.load_mnist(folder)
+    """MNIST from ``folder`` if it holds the files, else from neuropil's cache (downloaded
+    there the first time, checksums verified)."""
+    if os.path.isdir(folder):
+        (x_train, y_train), (x_test, y_test) = datasets.load_mnist(folder)
+    else:
+        (x_train, y_train), (x_test, y_test) = datasets.mnist()
     scale = np.float32(1 / 255)
     return (x_train[..., None] * scale, y_train), (x_test[..., None] * scale, y_test)
 
