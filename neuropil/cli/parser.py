@@ -29,7 +29,9 @@ def _number(kind, low, name, low_open=False, high=None):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}") from None
-        if value < low or (low_open and value == low) or (high is not None and value >= high):
+        finite = value == value and value not in (float("inf"), float("-inf"))  # not NaN/inf
+        bad_range = value < low or (low_open and value == low)
+        if not finite or bad_range or (high is not None and value >= high):
             raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}")
         return value
 
