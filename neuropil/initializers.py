@@ -183,64 +183,53 @@ def _truncated_unit_normal(rng, shape):
     return values
 
 
-class GlorotUniform(VarianceScaling):
+class _NamedScaling(VarianceScaling):
+    """A VarianceScaling with fixed settings ``_settings`` = (scale, mode, distribution); only
+    ``seed`` is an argument."""
+
+    _settings = ()
+
+    def __init__(self, seed=None):
+        super().__init__(*self._settings, seed=seed)
+
+    def get_config(self):
+        return self._seed_config()
+
+
+class GlorotUniform(_NamedScaling):
     """U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "uniform", seed=seed)
-
-    def get_config(self):
-        return self._seed_config()
+    _settings = (1.0, "fan_avg", "uniform")
 
 
-class GlorotNormal(VarianceScaling):
+class GlorotNormal(_NamedScaling):
     """Truncated normal with stddev sqrt(2 / (fan_in + fan_out))."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "truncated_normal", seed=seed)
-
-    def get_config(self):
-        return self._seed_config()
+    _settings = (1.0, "fan_avg", "truncated_normal")
 
 
-class HeNormal(VarianceScaling):
+class HeNormal(_NamedScaling):
     """Truncated normal with stddev sqrt(2 / fan_in) (He et al., 2015), suited to ReLU."""
 
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "truncated_normal", seed=seed)
-
-    def get_config(self):
-        return self._seed_config()
+    _settings = (2.0, "fan_in", "truncated_normal")
 
 
-class HeUniform(VarianceScaling):
+class HeUniform(_NamedScaling):
     """U(-limit, limit), limit = sqrt(6 / fan_in)."""
 
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "uniform", seed=seed)
-
-    def get_config(self):
-        return self._seed_config()
+    _settings = (2.0, "fan_in", "uniform")
 
 
-class LecunNormal(VarianceScaling):
+class LecunNormal(_NamedScaling):
     """Truncated normal with stddev sqrt(1 / fan_in) (LeCun et al., 1998), suited to SELU."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "truncated_normal", seed=seed)
-
-    def get_config(self):
-        return self._seed_config()
+    _settings = (1.0, "fan_in", "truncated_normal")
 
 
-class LecunUniform(VarianceScaling):
+class LecunUniform(_NamedScaling):
     """U(-limit, limit), limit = sqrt(3 / fan_in)."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "uniform", seed=seed)
-
-    def get_config(self):
-        return self._seed_config()
+    _settings = (1.0, "fan_in", "uniform")
 
 
 class TruncatedNormal(Initializer):
