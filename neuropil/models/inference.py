@@ -116,20 +116,18 @@ class InferenceMixin:
         outputs = []  # joined once for the whole of x
         self.stop_predicting = False  # a callback may set it to end the pass early (Keras 3)
         cbs.on_predict_begin({})
-        batches = _BatchHooks(cbs, len(x), batch_size)
+        batches = _BatchHooks(self, cbs, len(x), batch_size)
         with no_grad():
             for start in range(0, len(x), rows):
+                if start >= batches.limit:
+                    break
                 out = self.call(Tensor._wrap(x[start : start + rows]), training=False).data
                 outputs.append(out)
                 batches.computed(start, out)
-                if self.stop_predicting:
-                    break
         cbs.on_predict_end({})
         if not outputs:
             return np.zeros((0, *self.output_shape), dtype=self.dtype)
-        result = np.concatenate(outputs, axis=0)
-        # stopped early: the rows of the batches whose end hook ran, as Keras returns
-        return result[: batches.rows_done()] if self.stop_predicting else result
+        return np.concatenate(outputs, axis=0)[: batches.limit]
 
     def _inference_rows(self):
         """Samples per forward pass in ``predict`` and ``evaluate`` (see INFERENCE_SLICE_BYTES)."""
@@ -161,29 +159,29 @@ class InferenceMixin:
 
 
 class _BatchHooks:
-    """``predict``'s batch hooks over slices that may span two batches: batch k's
-    ``on_predict_batch_end`` gets its ``"outputs"`` once its last row is computed, and batch k+1's
-    ``on_predict_batch_begin`` follows at once (after any of its rows that shared a slice with
-    batch k). Callbacks that do not want batch hooks cost nothing."""
+    """``predict``'s batches over slices that may span two batches: batch k's
+    ``on_predict_batch_end`` gets its ``"outputs"`` once its last row is computed, and batch
+    k+1's ``on_predict_batch_begin`` follows at once (after any of its rows that shared a slice
+    with batch k). Callbacks that want no batch hooks cost nothing.
 
-    def __init__(self, cbs, n, batch_size):
-        self.cbs, self.n, self.batch_size = cbs, n, batch_size
+    ``limit``: the rows predict returns. When a callback sets ``model.stop_predicting``, it
+    becomes the end of the batch whose end hook saw it (or, set elsewhere, of the batch under
+    way), as Keras stops after that batch.
+    """
+
+    def __init__(self, model, cbs, n, batch_size):
+        self.model, self.cbs, self.n, self.batch_size = model, cbs, n, batch_size
         self.begin = cbs.calls("on_predict_batch_begin")
         self.end = cbs.calls("on_predict_batch_end")
         self.step, self.pieces = 0, []  # the batch under way and its rows computed so far
+        self.limit = n
         if self.begin and n:
             cbs.on_predict_batch_begin(0, {})
 
-    def rows_done(self):
-        """Rows of the batches whose ``on_predict_batch_end`` has run."""
-        return min(self.step * self.batch_size, self.n)
-
     def computed(self, start, out):
         """``out`` holds the outputs of rows ``start`` to ``start + len(out)``."""
-        if not (self.begin or self.end):
-            return
         stop, pos = start + len(out), start
-        while pos < stop:
+        while pos < stop and (self.begin or self.end) and self.limit == self.n:
             last = min((self.step + 1) * self.batch_size, self.n)  # the batch's end row
             cut = min(stop, last)
             if self.end:
@@ -195,5 +193,9 @@ class _BatchHooks:
                 # a copy, so that a callback cannot change what predict returns
                 self.cbs.on_predict_batch_end(self.step, {"outputs": np.concatenate(self.pieces)})
             self.step, self.pieces = self.step + 1, []
-            if self.begin and last < self.n:
+            if self.model.stop_predicting:
+                self.limit = last
+            elif self.begin and last < self.n:
                 self.cbs.on_predict_batch_begin(self.step, {})
+        if self.model.stop_predicting and self.limit == self.n:
+            self.limit = min(-(-stop // self.batch_size) * self.batch_size, self.n)

@@ -236,3 +236,18 @@ def test_a_callback_can_stop_evaluate_and_predict_after_a_batch():
     stopped = model.evaluate(X, Y, batch_size=4, verbose=0, callbacks=[Stopper()])
     assert stopped == pytest.approx(model.evaluate(X[:4], Y[:4], verbose=0), rel=1e-6)
     assert len(model.predict(X, batch_size=4, verbose=0)) == 10  # the flag does not linger
+
+
+class EarlyStopper(Callback):
+    def on_predict_begin(self, logs=None):
+        self.model.stop_predicting = True  # before any batch: Keras still predicts the first
+
+
+def test_stop_predicting_keeps_whole_batches(monkeypatch):
+    model = _mlp()
+    monkeypatch.setattr(model, "_inference_rows", lambda: 3)  # slices of 3 across batches of 4
+    out = model.predict(X, batch_size=4, verbose=0, callbacks=[EarlyStopper()])
+    np.testing.assert_array_equal(out, model.predict(X[:4], verbose=0))
+    rec = Recorder()
+    out = model.predict(X, batch_size=4, verbose=0, callbacks=[Stopper(), rec])
+    assert len(out) == 4 and [c[0] for c in rec.calls].count("predict_batch_begin") == 1
