@@ -9,6 +9,8 @@ Everything random in neuropil (weight initialization, dropout masks, shuffling) 
 True
 """
 
+import numbers
+
 import numpy as np
 
 from neuropil.errors import ConfigError
@@ -47,9 +49,20 @@ def set_seed(seed):
     >>> npl.set_seed(42)
     """
     global _rng
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ConfigError(f"set_seed expects a non-negative integer or None. Received: {seed!r}")
-    _rng = np.random.default_rng(seed)
+    _rng = np.random.default_rng(check_seed(seed, "set_seed"))
+
+
+def check_seed(seed, owner):
+    """``seed`` as an int, or None; a ConfigError naming ``owner`` for anything else.
+
+    >>> check_seed(3, "Dropout"), check_seed(None, "Dropout")
+    (3, None)
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ConfigError(f"{owner}: seed must be None or an integer >= 0. Received: {seed!r}")
+    return int(seed)
 
 
 def rng():

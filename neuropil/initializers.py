@@ -13,7 +13,6 @@ fan_out = out; for a ``Conv2D`` kernel (kh, kw, in, out) both are multiplied by 
 """
 
 import math
-import numbers
 
 import numpy as np
 
@@ -49,12 +48,7 @@ class Initializer:
             return np.asarray(self.sample(tuple(shape)), dtype=dtype)
 
     def _set_seed(self, seed):
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-                                 or seed < 0):  # fmt: skip
-            raise ConfigError(
-                f"{type(self).__name__} seed must be None or an integer >= 0. Received: {seed!r}"
-            )
-        self.seed = None if seed is None else int(seed)
+        self.seed = backend.check_seed(seed, type(self).__name__)
 
     def _seed_config(self):
         return {} if self.seed is None else {"seed": self.seed}

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 import neuropil.functional as F
-from neuropil import activations, initializers
+from neuropil import activations, backend, initializers
 from neuropil.errors import ConfigError, ShapeError
 from neuropil.layers.base import Layer, as_shape, describe_shape
 
@@ -165,10 +165,7 @@ class Dropout(Layer):
             raise ConfigError(
                 f"Dropout '{self.name}' rate must be a number in [0, 1). Received: {rate!r}"
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise ConfigError(
-                f"Dropout '{self.name}' seed must be None or an integer >= 0. Received: {seed!r}"
-            )
+        seed = backend.check_seed(seed, f"Dropout '{self.name}'")
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         # With a seed (Keras), the layer draws its masks from its own generator: a fixed
