@@ -65,14 +65,20 @@ def _atomic_target(filepath):
         yield temp
         with open(temp, "rb") as f:
             os.fsync(f.fileno())
-        umask = os.umask(0)  # mkstemp makes the file private; give it the usual permissions
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
+        usual_permissions(temp)
         os.replace(temp, filepath)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temp)
         raise
+
+
+def usual_permissions(path):
+    """Give a file made by ``tempfile.mkstemp`` (private, 0600) the mode ``open`` would have
+    given it under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def save_model(model, filepath):
@@ -170,6 +176,12 @@ def _load_npz(data, filepath, name):
         raise _bad(filepath, f"{name} is not a valid array archive ({exc})") from None
 
 
+def _model_file_weights(model, members, filepath):
+    """The weight arrays of a model file's ``weights.npz``, in ``model.weights`` order."""
+    weights = _load_npz(members["weights.npz"], filepath, "weights.npz")
+    return _without_old_batchnorm_constants(model, [weights[k] for k in sorted(weights)])
+
+
 def _without_old_batchnorm_constants(model, arrays):
     """Files written before BatchNormalization(center=False / scale=False) stopped having beta /
     gamma weights (2026-11-21) still hold those frozen arrays; leave them out so the files load."""
@@ -214,8 +226,7 @@ def load_model(filepath, compile=True, custom_objects=None):
         raise
     except (NeuropilError, TypeError, KeyError, ValueError, AttributeError) as exc:
         raise _bad(filepath, f"the model configuration is invalid ({exc})") from None
-    weights = _load_npz(members["weights.npz"], filepath, "weights.npz")
-    arrays = _without_old_batchnorm_constants(model, [weights[k] for k in sorted(weights)])
+    arrays = _model_file_weights(model, members, filepath)
     try:
         model.set_weights(arrays)
     except ShapeError as exc:
@@ -270,8 +281,7 @@ def load_weights(model, filepath):
         is_model_file = "metadata.json" in zf.namelist()
     if is_model_file:
         _, members = _read_members(filepath)  # checks the format and every member's hash
-        weights = _load_npz(members["weights.npz"], filepath, "weights.npz")
-        arrays = _without_old_batchnorm_constants(model, [weights[k] for k in sorted(weights)])
+        arrays = _model_file_weights(model, members, filepath)
     else:
         weights = _load_npz(data, filepath, "the weights file")
         arrays = [weights[k] for k in sorted(weights)]

@@ -7,6 +7,7 @@ import numpy as np
 
 from neuropil.callback_base import Callback
 from neuropil.errors import ConfigError
+from neuropil.saving import _atomic_target
 
 
 class History(Callback):
@@ -106,13 +107,13 @@ class CSVLogger(Callback):
         with open(self.filename, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f, delimiter=self.sep))
         self.keys = [*self.keys, *new_keys]
-        temp = f"{self.filename}.tmp"
-        with open(temp, "w", newline="", encoding="utf-8") as f:
+        # the old file stays whole until the new one is
+        with _atomic_target(self.filename) as temp, open(temp, "w", newline="",
+                                                         encoding="utf-8") as f:  # fmt: skip
             writer = csv.DictWriter(f, fieldnames=["epoch", *self.keys], delimiter=self.sep,
                                     restval="NA", lineterminator="\n")  # fmt: skip
             writer.writeheader()
             writer.writerows(rows)
-        os.replace(temp, self.filename)  # the old file stays whole until the new one is
         self._file = open(self.filename, "a", newline="", encoding="utf-8")  # noqa: SIM115
 
     def on_train_end(self, logs=None):

@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 
 from neuropil.errors import ChecksumError, DatasetNotFoundError, DownloadError
+from neuropil.saving import usual_permissions
 
 __all__ = [
     "ChecksumError",
@@ -148,10 +149,7 @@ def fetch(dataset, filename, sha256, urls, folder, base_url=None, timeout=None):
             with os.fdopen(fd, "wb") as handle:
                 received = _download(url, handle, filename, timeout)
             if received == sha256:
-                # mkstemp makes the file private (0600); a cache file gets the usual mode
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(partial, 0o666 & ~umask)
+                usual_permissions(partial)  # a cache file readable as any other
                 os.replace(partial, destination)
                 return destination
             mismatch = (url, received)
