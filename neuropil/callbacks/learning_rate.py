@@ -62,7 +62,7 @@ class ReduceLROnPlateau(MonitorCallback):
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
-        self._settle_direction()
+        super().on_train_begin(logs)
         self.best, self.wait, self.cooldown_counter = self.initial_best(), 0, 0
 
     def in_cooldown(self):

@@ -48,7 +48,7 @@ class EarlyStopping(MonitorCallback):
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
-        self._settle_direction()
+        super().on_train_begin(logs)
         self.wait = self.stopped_epoch = self.best_epoch = 0
         self.best = self.initial_best()
         self.best_weights = None

@@ -141,7 +141,8 @@ class InferenceMixin:
         carries for the losses, so the result is that of one pass over the whole batch up to
         float rounding. Layers see slices of ``rows`` samples, not ``batch_size``.
         """
-        parts = self._infer_slices(xb, rows)
+        parts = [self.call(Tensor._wrap(xb[i : i + rows]), training=False)
+                 for i in range(0, len(xb), rows)]  # fmt: skip
         if len(parts) == 1:
             return parts[0]
         out = Tensor._wrap(np.concatenate([p.data for p in parts]))
@@ -150,12 +151,6 @@ class InferenceMixin:
             logits = np.concatenate([p._logits[1].data for p in parts])
             out._logits = (kinds.pop(), Tensor._wrap(logits))
         return out
-
-    def _infer_slices(self, xb, rows):
-        """The outputs of ``call(slice, training=False)`` for ``xb`` cut into ``rows``-sample
-        slices, in order."""
-        return [self.call(Tensor._wrap(xb[i : i + rows]), training=False)
-                for i in range(0, len(xb), rows)]  # fmt: skip
 
 
 class _BatchHooks:

@@ -3,8 +3,9 @@
 
 A training step is: forward with ``training=True``, the loss, ``zero_grad``, ``backward``, one
 optimizer step, then the metrics on the batch's outputs. Each epoch draws its shuffle and dropout
-masks from a generator seeded by the model's training seed and the epoch number, so a run saved
-after epoch k and resumed with ``initial_epoch=k`` continues exactly like an uninterrupted one.
+masks from a generator seeded by the model's training seed and the count of epochs drawn so far
+(kept across fit calls and in model files), so every fit call draws anew and a run saved after
+epoch k and resumed with ``initial_epoch=k`` continues exactly like an uninterrupted one.
 """
 
 import contextlib
