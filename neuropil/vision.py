@@ -40,6 +40,7 @@ __all__ = [
 
 MNIST_BOX = 20  # MNIST digits were scaled to fit a 20x20 box...
 MNIST_SIZE = 28  # ...and centred by mass in a 28x28 image
+MIN_CONTRAST = 16  # gray levels between ink and paper below which an image counts as blank
 
 
 class ImageError(FileFormatError):
@@ -163,7 +164,8 @@ def binarize(gray, threshold=127, invert=None):
 
     MNIST digits are light on dark, so a light background is inverted first (``invert=None``
     decides from the border; ``True``/``False`` force it). ``threshold="otsu"`` picks the level
-    from the image's histogram instead of the course's fixed 127, which helps with dim photos.
+    from the image's histogram instead of the course's fixed 127, which helps with dim photos
+    and coloured ink; an image whose gray levels span less than ``MIN_CONTRAST`` has no ink.
 
     >>> import numpy as np
     >>> binarize(np.array([[250, 250], [30, 250]], np.uint8)).tolist()
@@ -176,6 +178,8 @@ def binarize(gray, threshold=127, invert=None):
     if invert:
         gray = 255 - gray
     if isinstance(threshold, str) and threshold.lower() == "otsu":
+        if int(gray.max()) - int(gray.min()) < MIN_CONTRAST:  # Otsu would split the noise
+            return np.zeros_like(gray)
         _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
         return binary
     if (
@@ -270,10 +274,29 @@ def prepare_digit(image, threshold=127, invert=None):
     ``image`` is a gray, BGR or BGRA array (as ``cv2.imread`` returns); see the module
     docstring for the steps. ``threshold`` and ``invert`` go to ``binarize``.
     """
-    binary = binarize(image, threshold=threshold, invert=invert)
+    gray = to_grayscale(image)
+    if invert is None:
+        invert = has_light_background(gray)
+    binary = binarize(gray, threshold=threshold, invert=invert)
+    if not binary.any():
+        raise ImageError(_no_ink(gray, threshold))
     digit = fit_into(crop_to_content(binary), MNIST_BOX)
     field = center_by_mass(np.clip(digit, 0, 255), MNIST_SIZE)  # area sums may round past 255
     return field / np.float32(255)
+
+
+def _no_ink(gray, threshold):
+    """Why ``gray`` has no pixel on the ink side of ``threshold``, and what helps."""
+    low, high = int(gray.min()), int(gray.max())
+    if high - low < MIN_CONTRAST:
+        levels = f"gray level {low}" if low == high else f"gray levels {low}-{high}"
+        return f"No digit found: the image is blank. Received: {levels} only"
+    return (
+        f"No digit found: no pixel is on the ink side of the threshold {threshold} (ink and "
+        f"paper differ by {high - low} gray levels; faint or coloured ink?). The threshold "
+        f"'otsu' (command line: --threshold otsu) picks a level between them. Received: "
+        f"threshold={threshold!r}"
+    )
 
 
 def load_digit(path, threshold=127, invert=None):

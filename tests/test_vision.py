@@ -52,8 +52,26 @@ def test_unreadable_files_give_clear_errors(tmp_path, content, message):
 def test_blank_images_have_no_digit(tmp_path):
     for value in (0, 255, 128):
         path = _write(tmp_path / f"blank{value}.png", np.full((40, 30), value, np.uint8))
-        with pytest.raises(ImageError, match="No digit found"):
-            vision.load_digit(path)
+        for threshold in (127, "otsu"):  # Otsu must not split a uniform image into ink
+            with pytest.raises(ImageError, match=f"blank. Received: gray level {value} only"):
+                vision.load_digit(path, threshold=threshold)
+    noise = np.random.default_rng(0).integers(120, 130, (40, 30)).astype(np.uint8)
+    with pytest.raises(ImageError, match="blank. Received: gray levels 12[0-9]-12[0-9] only"):
+        vision.prepare_digit(noise, threshold="otsu")
+
+
+@pytest.mark.parametrize("bgr, gray_ink", [((0, 255, 0), 150), ((0, 165, 255), 173)])
+def test_light_coloured_ink_gets_a_hint_and_otsu_reads_it(bgr, gray_ink, tmp_path):
+    strokes = render_text(4) < 128  # green and orange ink on white: lighter than 127 in gray
+    image = np.full(strokes.shape + (3,), 255, np.uint8)
+    image[strokes] = bgr
+    assert (vision.to_grayscale(image)[strokes] == gray_ink).all()
+    path = _write(tmp_path / "ink.png", image)
+    with pytest.raises(ImageError, match="differ by .* gray levels; faint or coloured ink.*"
+                                         "--threshold otsu"):  # fmt: skip
+        vision.load_digit(path)
+    expected = vision.prepare_digit(np.where(strokes, 0, 255).astype(np.uint8))
+    assert np.abs(vision.load_digit(path, threshold="otsu") - expected).max() < 0.05
 
 
 def test_colour_alpha_and_16_bit_images_become_8_bit_gray(tmp_path):

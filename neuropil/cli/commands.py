@@ -155,8 +155,26 @@ def _output_folder(args, model_name):
         )
     for name in earlier:  # --overwrite: no file of the old run stays beside the new one
         os.remove(os.path.join(folder, name))
+    created = not os.path.isdir(folder)
     os.makedirs(folder, exist_ok=True)
-    return folder
+    return folder, created
+
+
+@contextlib.contextmanager
+def _cleaned_on_failure(folder, created):
+    """If what runs inside fails before an epoch is written, leave no trace of the run: its
+    empty history.csv goes, and the folder too when this run made it and nothing else is in it."""
+    try:
+        yield
+    except BaseException:
+        history = os.path.join(folder, "history.csv")
+        with contextlib.suppress(OSError):
+            if os.path.getsize(history) == 0:
+                os.remove(history)
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # only succeeds when the folder is empty
+        raise
 
 
 # what a run folder holds (report.write_run writes the last three)
@@ -200,17 +218,18 @@ def _train(args):
     if args.validation_split and held_out in (0, len(x_train)):
         raise ConfigError(f"--validation-split {args.validation_split} leaves no images on one "
                           f"side of {len(x_train)} training images")  # fmt: skip
-    folder = _output_folder(args, model_name)
+    folder, created = _output_folder(args, model_name)
     _say(args, f"Training {model_name} ({model.count_params():,} parameters) on "
          f"{len(x_train) - held_out:,} images ({held_out:,} held out for validation) for "
          f"{epochs} epochs, batch size {args.batch_size}, {type(optimizer).__name__} "
          f"learning rate {_rate(optimizer.learning_rate)}")  # fmt: skip
     start = time.perf_counter()
-    history = model.fit(
-        x_train, y_train, batch_size=args.batch_size, epochs=epochs,
-        validation_split=args.validation_split, verbose=0 if args.quiet else "auto",
-        callbacks=[CSVLogger(os.path.join(folder, "history.csv"))],
-    )  # fmt: skip
+    with _cleaned_on_failure(folder, created):
+        history = model.fit(
+            x_train, y_train, batch_size=args.batch_size, epochs=epochs,
+            validation_split=args.validation_split, verbose=0 if args.quiet else "auto",
+            callbacks=[CSVLogger(os.path.join(folder, "history.csv"))],
+        )  # fmt: skip
     seconds = time.perf_counter() - start
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
     predicted = model.predict(x_test, batch_size=500, verbose=0).argmax(axis=1)
@@ -266,15 +285,27 @@ def _evaluate(args):
     return 0
 
 
-def _reader(model, threshold):
-    """A function path -> model input for ``model``'s input shape."""
+_DIGIT_SHAPES = ((28, 28), (28, 28, 1), (784,))  # what a model trained on MNIST takes
+
+
+def _reader(model, threshold, prepare="auto"):
+    """A function path -> model input for ``model``'s input shape: ``prepare="digit"`` makes
+    an MNIST-style digit (``vision.load_digit``), ``"resize"`` resizes the whole picture,
+    ``"auto"`` chooses digit for the 28x28 gray shapes only."""
     from neuropil import vision
 
     shape = tuple(model.input_shape or ())
-    if shape in ((28, 28), (28, 28, 1), (784,)):
+    if prepare == "auto":
+        prepare = "digit" if shape in _DIGIT_SHAPES else "resize"
+    if prepare == "digit":
+        if shape not in _DIGIT_SHAPES:
+            raise ShapeError(f"--prepare digit makes 28x28 gray digits, which this model does "
+                             f"not take. Received: a model with input shape {shape}")  # fmt: skip
         return lambda path: vision.load_digit(path, threshold=threshold).reshape(shape)
     if len(shape) == 3 and shape[2] in (1, 3):
         return lambda path: vision.load_image(path, shape[:2], channels=shape[2])
+    if shape in _DIGIT_SHAPES:  # flat or channel-less 28x28 gray input, resized as it is
+        return lambda path: vision.load_image(path, (28, 28)).reshape(shape)
     raise ShapeError(f"predict reads images for models with inputs (height, width, 1 or 3) "
                      f"or 28x28 digits. Received: a model with input shape {shape}")  # fmt: skip
 
@@ -282,7 +313,7 @@ def _reader(model, threshold):
 def predict(args):
     """``neuropil predict MODEL IMAGE...``: one line per image: name, class, probability."""
     model = _load_model(args.model)
-    read = _reader(model, args.threshold)
+    read = _reader(model, args.threshold, args.prepare)
     failures = 0
     for path in args.images:
         try:

@@ -17,7 +17,7 @@ import zipfile
 
 import numpy as np
 
-from neuropil.errors import ConfigError, FileFormatError
+from neuropil.errors import ConfigError, DatasetNotFoundError, DownloadError, FileFormatError
 
 # name -> (function in neuropil.datasets, description)
 DATASETS = {
@@ -46,8 +46,28 @@ def load_dataset(name, data_dir=None, download=True):
     elif data_dir is not None:
         raise ConfigError(f"--data-dir does not apply to the dataset '{name}' (it ships with "
                           f"its package). Received: --data-dir {data_dir}")  # fmt: skip
-    (x_train, y_train), (x_test, y_test) = loader(**kwargs)
+    try:
+        (x_train, y_train), (x_test, y_test) = loader(**kwargs)
+    except (DatasetNotFoundError, DownloadError) as exc:
+        raise type(exc)(_in_cli_words(str(exc))) from None
     return prepare_arrays(x_train, y_train), prepare_arrays(x_test, y_test)
+
+
+# the loaders' advice names their Python arguments; the command line has options for them
+_CLI_WORDS = (
+    ("call without path= to use the cache", "leave out --data-dir to use the cache"),
+    ("pass path='<folder holding ", "pass --data-dir '<folder holding "),
+    (">' to the loader", ">'"),
+    ("and download=False", "and --no-download was given"),
+    ("Received: download=False", "Received: --no-download"),
+    ("Received: path=", "Received: --data-dir "),
+)
+
+
+def _in_cli_words(text):
+    for python, command_line in _CLI_WORDS:
+        text = text.replace(python, command_line)
+    return text
 
 
 def prepare_arrays(x, y):

@@ -162,15 +162,20 @@ def build_parser():
         "predict", help="classify image files",
         description="Classify image files with a saved model; prints one line per image: the "
         "file name, the predicted class and its probability. For 28x28 gray models the image "
-        "is prepared as MNIST digits were (neuropil.vision.load_digit); other models get the "
-        "whole picture resized.",
+        "is prepared as MNIST digits were (neuropil.vision.load_digit) unless --prepare "
+        "resize is given; other models get the whole picture resized.",
     )  # fmt: skip
     predict.add_argument("model", metavar="MODEL", help="a .npil model file")
     predict.add_argument("images", nargs="+", metavar="IMAGE",
                          help="image files (PNG, JPEG, ...)")  # fmt: skip
     predict.add_argument("--threshold", type=threshold, default=127, metavar="LEVEL",
-                         help="ink/paper gray level, or 'otsu' (default: 127); 28x28 digit "
-                         "models only")  # fmt: skip
+                         help="ink/paper gray level, or 'otsu' for coloured or faint ink "
+                         "(default: 127); digits only")  # fmt: skip
+    predict.add_argument("--prepare", choices=("auto", "digit", "resize"), default="auto",
+                         help="'digit': threshold, crop and centre the image as MNIST "
+                         "digits were; 'resize': resize the whole picture to the model's input "
+                         "(Fashion-MNIST, say); 'auto' (default): digit for 28x28 gray "
+                         "models")  # fmt: skip
     _common(predict)
     predict.set_defaults(run=commands.predict)
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import cv2
+import numpy as np
 import pytest
 
 from neuropil.cli import main
@@ -134,8 +135,6 @@ def test_a_config_ending_in_logits_trains_from_logits_and_predicts_probabilities
 
 
 def test_evaluate_fits_flat_inputs_and_one_hot_losses(tmp_path):
-    import numpy as np
-
     import neuropil as npl
     from neuropil.layers import Dense, Input
     from neuropil.models import Sequential
@@ -172,6 +171,35 @@ def test_a_folder_holding_a_run_is_kept_unless_overwrite(tmp_path):
         "model.npil",
         "notes.txt",
     ]  # old plots gone, notes kept
+
+
+def test_a_run_stopped_before_its_first_epoch_leaves_no_folder(tmp_path, monkeypatch):
+    from neuropil.callbacks import LambdaCallback
+    from neuropil.models import Sequential
+
+    fit, stop_at = Sequential.fit, {}
+
+    def interrupted_fit(self, *args, callbacks=(), **kwargs):
+        def stop(epoch, logs):
+            if epoch == stop_at["epoch"]:
+                raise KeyboardInterrupt
+
+        hook = LambdaCallback(on_epoch_end=stop)
+        return fit(self, *args, callbacks=[hook, *callbacks], **kwargs)
+
+    monkeypatch.setattr(Sequential, "fit", interrupted_fit)
+    argv = ["train", "--model", "mnist-tiny", "--epochs", "3", "--limit", "200", "--quiet"]
+    stop_at["epoch"] = 0  # before CSVLogger writes epoch 0: the run has nothing to show
+    status, _, err = run_cli(*argv, "--output", tmp_path / "new")
+    assert status == 130 and "interrupted" in err
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("kept")
+    assert run_cli(*argv, "--output", tmp_path / "mine")[0] == 130
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+    stop_at["epoch"] = 1  # after epoch 0 is written: the history stays for the user to see
+    assert run_cli(*argv, "--output", tmp_path / "later")[0] == 130
+    assert (tmp_path / "later" / "history.csv").read_text().count("\n") == 2
 
 
 # -- evaluate, predict, summary, info ----------------------------------------------------------
@@ -215,6 +243,36 @@ def test_predict_reports_bad_files_and_goes_on(tiny_run, tmp_path):
     assert len(lines) == 4 and all(line.startswith("neuropil: error: ") for line in lines)
     assert "empty" in lines[0] and "cannot decode" in lines[1]
     assert "No digit found" in lines[2] and "No image file" in lines[3]
+
+
+def test_predict_prepares_digits_or_resizes_the_picture(tiny_run, tmp_path):
+    from neuropil import vision
+    from neuropil.layers import Dense, Flatten, Input
+    from neuropil.models import Sequential, load_model
+
+    picture = tmp_path / "coat.png"  # a light shape filling a 28x28 frame, as Fashion-MNIST's
+    image = np.zeros((28, 28), np.uint8)
+    image[3:26, 6:22] = 200
+    cv2.imwrite(str(picture), image)
+    model = load_model(tiny_run["model"])
+    shape = (1, *model.input_shape)
+    for prepare, x in (("auto", vision.load_digit(picture)), ("digit", vision.load_digit(picture)),
+                       ("resize", vision.load_image(picture, (28, 28)))):  # fmt: skip
+        status, out, err = run_cli("predict", tiny_run["model"], picture, "--prepare", prepare)
+        assert status == 0, err
+        scores = model.predict(x.reshape(shape), verbose=0)[0]
+        label, probability = out.split()[-2:]
+        assert int(label) == scores.argmax()
+        assert float(probability) == pytest.approx(scores.max(), abs=1e-4)
+    assert not np.allclose(vision.load_digit(picture), vision.load_image(picture, (28, 28))[..., 0])
+
+    small = Sequential([Input((8, 8, 1)), Flatten(), Dense(2, activation="softmax")])
+    small.save(tmp_path / "small.npil")
+    status, out, err = run_cli("predict", tmp_path / "small.npil", picture, "--prepare", "digit")
+    assert status == 1 and out == ""
+    assert "--prepare digit makes 28x28 gray digits" in err and "(8, 8, 1)" in err
+    status, out, err = run_cli("predict", tmp_path / "small.npil", picture)
+    assert status == 0 and out.startswith(f"{picture} "), err
 
 
 def test_summary_lists_layers_and_training(tiny_run):
@@ -284,6 +342,25 @@ def test_runtime_errors_are_one_line_with_status_1(make, argv, expected, tmp_pat
     status, out, err = run_cli(*argv)
     assert status == 1
     assert expected in _one_error_line(err)
+
+
+@pytest.mark.parametrize("options, expected", [
+    (["--no-download"], "and --no-download was given. Copy the publisher's files"),
+    (["--data-dir", "{tmp}/nothing"], "leave out --data-dir to use the cache. Received: "
+                                      "--data-dir '{tmp}/nothing'"),
+    ([], "or pass --data-dir '<folder holding train-images-idx3-ubyte.gz>'. Received: "),
+])  # fmt: skip
+def test_missing_data_errors_name_the_command_line_options(options, expected, tmp_path,
+                                                           monkeypatch):  # fmt: skip
+    monkeypatch.setenv("NEUROPIL_DATA", str(tmp_path / "cache"))  # an empty cache
+    monkeypatch.setenv("NEUROPIL_DATA_URL", "http://127.0.0.1:9")  # nothing listens there
+    options = [o.format(tmp=tmp_path) for o in options]
+    status, out, err = run_cli("train", "--dataset", "mnist", "--output", tmp_path / "run",
+                               *options)  # fmt: skip
+    line = _one_error_line(err)
+    assert status == 1 and expected.format(tmp=tmp_path) in line
+    assert not (tmp_path / "run").exists()
+    assert "path=" not in line and "download=" not in line
 
 
 def test_debug_shows_the_traceback(tmp_path):
