@@ -265,9 +265,6 @@ CASES = [
                  lambda m, t: m.fit(X, LABELS, validation_data=(X, LABELS + 1), **FIT),
                  LabelError, r"class indices in \[0, 2\] for 3 output classes, but y_true\[2\] "
                  r"is 3", id="validation-labels-out-of-range"),
-    pytest.param("classifier", lambda m, t: m.fit(X, LABELS, class_weight={0: 1.0, 1: 2.0}, **FIT),
-                 ConfigError, r"class_weight has no weight for classes \[2\]\. "
-                 r"Received keys: \[0, 1\]", id="class-weight-missing-class"),
     pytest.param("classifier",
                  lambda m, t: m.fit(X, LABELS, class_weight={0: 1.0, 1: -2.0, 2: 1.0}, **FIT),
                  ConfigError, r"class_weight.*>= 0.*Received: .*-2\.0",

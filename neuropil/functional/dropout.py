@@ -18,21 +18,22 @@ from neuropil.tensor import make
 __all__ = ["dropout"]
 
 
-def _noise_shape(noise_shape, x):
-    """Keras semantics: one entry per axis of x, None meaning "same as x"; 1 shares the mask."""
+def mask_shape(noise_shape, shape):
+    """The dropout mask's shape for inputs of ``shape`` (Keras semantics): one entry per axis,
+    None meaning "same as the input"; 1 shares the mask along that axis."""
     if noise_shape is None:
-        return x.shape
+        return tuple(shape)
     noise_shape = tuple(noise_shape)
-    shape = tuple(n if s is None else s for s, n in zip(noise_shape, x.shape, strict=False))
-    if len(noise_shape) != x.ndim or any(
+    mask = tuple(n if s is None else s for s, n in zip(noise_shape, shape, strict=False))
+    if len(noise_shape) != len(shape) or any(
         isinstance(s, bool) or not isinstance(s, numbers.Integral) or s not in (1, n)
-        for s, n in zip(shape, x.shape, strict=True)
+        for s, n in zip(mask, shape, strict=True)
     ):
         raise ShapeError(
             f"dropout expects noise_shape to have one entry per input axis, each None, 1 or "
-            f"the input's size, for an input of shape {x.shape}. Received: {noise_shape}"
+            f"the input's size, for an input of shape {tuple(shape)}. Received: {noise_shape}"
         )
-    return tuple(int(s) for s in shape)
+    return tuple(int(s) for s in mask)
 
 
 def dropout(x, rate, training=True, noise_shape=None, generator=None):
@@ -55,7 +56,7 @@ def dropout(x, rate, training=True, noise_shape=None, generator=None):
     """
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
         raise ConfigError(f"dropout expects rate to be a number in [0, 1). Received: {rate!r}")
-    shape = _noise_shape(noise_shape, x)
+    shape = mask_shape(noise_shape, x.shape)
     if not training or rate == 0:
         return x
     keep = _keep(shape, rate, generator or backend.rng())

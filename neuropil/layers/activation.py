@@ -101,6 +101,10 @@ class Softmax(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ConfigError(
+                f"Softmax '{self.name}' axis must be an integer. Received: axis={axis!r}"
+            )
         self.axis = int(axis)
 
     def call(self, x, training=False):

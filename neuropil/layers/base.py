@@ -19,7 +19,7 @@ import re
 import numpy as np
 
 from neuropil import backend, initializers
-from neuropil.errors import ConfigError, ShapeError
+from neuropil.errors import ConfigError, NotReadyError, ShapeError
 from neuropil.tensor import Tensor
 
 _name_counts = collections.Counter()
@@ -191,7 +191,14 @@ class Layer:
             w.data[...] = a  # in place: optimizers may hold views of these arrays
 
     def count_params(self):
-        """Number of scalars in all weights."""
+        """Number of scalars in all weights; a layer not built yet has none to count (as in
+        Keras, that is an error rather than 0)."""
+        if not self.built:
+            raise NotReadyError(
+                f"Layer '{self.name}' ({type(self).__name__}) is not built yet, so its weights "
+                "do not exist to be counted. Call it on data, give its model an Input, or call "
+                "layer.build(input_shape) first. Received: an unbuilt layer"
+            )
         return int(sum(w.size for w in self._weights))
 
     # -- configs ---------------------------------------------------------------------------

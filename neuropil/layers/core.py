@@ -13,6 +13,7 @@ import numpy as np
 import neuropil.functional as F
 from neuropil import activations, backend, initializers
 from neuropil.errors import ConfigError, ShapeError
+from neuropil.functional.dropout import mask_shape
 from neuropil.layers.base import Layer, as_shape, describe_shape
 
 
@@ -167,15 +168,35 @@ class Dropout(Layer):
             )
         seed = backend.check_seed(seed, f"Dropout '{self.name}'")
         self.rate = float(rate)
+        if noise_shape is not None and not isinstance(noise_shape, (list, tuple)):
+            raise ConfigError(
+                f"Dropout '{self.name}' noise_shape must be None or a tuple with one entry per "
+                f"input axis, batch first. Received: {noise_shape!r}"
+            )
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         # With a seed (Keras), the layer draws its masks from its own generator: a fixed
         # sequence of masks whatever else draws random numbers; without, from the global one.
         self.seed = seed
         self._generator = None if seed is None else np.random.default_rng(seed)
 
+    def build(self, input_shape):
+        # checked here, not at the first training step, so a bad shape fails before any change
+        if self.noise_shape is not None:
+            batch = self.noise_shape[0] if self.noise_shape else None
+            batch = batch if isinstance(batch, int) and not isinstance(batch, bool) else 1
+            self._checked_noise_shape((batch, *input_shape))
+
+    def _checked_noise_shape(self, shape):
+        try:
+            return mask_shape(self.noise_shape, shape)
+        except ShapeError as exc:
+            raise ShapeError(f"Dropout '{self.name}': {exc}") from None
+
     def call(self, x, training=False):
         if not training or self.rate == 0:
             return x
+        if self.noise_shape is not None:  # the batch axis can only be checked now
+            self._checked_noise_shape(x.shape)
         return F.dropout(x, self.rate, training=True, noise_shape=self.noise_shape,
                          generator=self._generator)  # fmt: skip
 

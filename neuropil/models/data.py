@@ -93,7 +93,8 @@ def check_same_length(x, y, x_name="x", y_name="y"):
 
 
 def class_weight_to_sample_weight(y, class_weight):
-    """Per-sample weights from a ``{class: weight}`` dict (labels, one-hot or 0/1 targets)."""
+    """Per-sample weights from a ``{class: weight}`` dict (labels, one-hot or 0/1 targets);
+    a class missing from the dict gets weight 1, as in Keras."""
     if not isinstance(class_weight, dict):
         raise ConfigError(
             f"class_weight must be a dict {{class: weight}}. Received: {class_weight!r}"
@@ -114,13 +115,8 @@ def class_weight_to_sample_weight(y, class_weight):
         labels = y.argmax(axis=1)
     else:
         labels = np.rint(y.reshape(-1)).astype(np.int64)
-    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
-    if missing:
-        raise ConfigError(
-            f"class_weight has no weight for classes {missing}. Received keys: "
-            f"{sorted(class_weight)}"
-        )
-    lookup = np.zeros(int(max(max(class_weight), labels.max())) + 1)
+    # a class the dict leaves out keeps weight 1, as in Keras
+    lookup = np.ones(max([*map(int, class_weight), int(labels.max(initial=0))]) + 1)
     for cls, weight in class_weight.items():
         lookup[int(cls)] = float(weight)
     return lookup[labels]

@@ -16,7 +16,7 @@ import numpy as np
 
 import neuropil.functional as F
 from neuropil import backend
-from neuropil.errors import ConfigError, ShapeError
+from neuropil.errors import ConfigError, NotReadyError, ShapeError
 from neuropil.functional.pooling import is_int
 from neuropil.layers import Conv2D, InputLayer, Layer, MaxPooling2D, deserialize, serialize
 from neuropil.layers.base import as_shape, describe_shape, unique_name
@@ -301,6 +301,13 @@ class Sequential(TrainingMixin):
             w.data[...] = a
 
     def count_params(self):
+        """Number of scalars in all weights; the model must be built (as in Keras)."""
+        if not self.built:
+            raise NotReadyError(
+                f"Sequential '{self.name}' is not built yet, so its weights do not exist to be "
+                "counted. Start it with an Input, call model.build((None, ...)), or fit it "
+                "first. Received: an unbuilt model"
+            )
         return sum(layer.count_params() for layer in self.layers)
 
     def summary(self, print_fn=None):

@@ -26,7 +26,8 @@ def summary_table(model):
     rows = [("Layer (type)", "Output Shape", "Param #")]
     for layer in model.layers:
         shape = describe_shape(layer.output_shape) if layer.built else "? (not built)"
-        rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}"))
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        rows.append((f"{layer.name} ({type(layer).__name__})", shape, params))
     widths = [max(minimum, *(len(r[i]) + 2 for r in rows)) for i, minimum in enumerate(_MIN_WIDTHS)]
     width = sum(widths) + 1
 
@@ -41,7 +42,7 @@ def summary_table(model):
     if len(rows) == 1:
         lines.append("=" * width)
     trainable = sum(w.size for w in model.trainable_weights)
-    total = model.count_params()
+    total = sum(layer.count_params() for layer in model.layers if layer.built)
     itemsize = {"float16": 2, "float32": 4}.get(model.dtype, 8)
     lines += [
         f"Total params: {total:,} ({_size(total, itemsize)})",

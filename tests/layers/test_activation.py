@@ -103,6 +103,10 @@ def test_invalid_arguments_are_config_errors(make, argument):
 def test_softmax_axis_out_of_range_is_an_error():
     with pytest.raises(ValueError):
         Softmax(axis=3)(np.ones((2, 3)))
+    for axis in (1.7, "1", True, None):  # refused, not rounded or cast
+        with pytest.raises(ConfigError, match=f"Softmax 'soft' axis must be an integer.*{axis!r}"):
+            Softmax(axis=axis, name="soft")
+    assert Softmax(axis=np.int64(1)).axis == 1
 
 
 # -- PReLU -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 import neuropil as npl
 from neuropil import layers
-from neuropil.errors import ConfigError, ShapeError, UnknownNameError
+from neuropil.errors import ConfigError, NotReadyError, ShapeError, UnknownNameError
 from neuropil.layers import (
     ELU,
     Activation,
@@ -450,7 +450,9 @@ def test_base_layer_call_is_abstract():
 
 def test_build_records_shapes_once():
     layer = Dense(3)
-    assert not layer.built and layer.count_params() == 0
+    assert not layer.built
+    with pytest.raises(NotReadyError, match="Layer 'dense.*' \\(Dense\\) is not built yet"):
+        layer.count_params()  # Keras raises too: there are no weights yet, not zero of them
     layer(np.ones((2, 4)))
     assert layer.built and layer.input_shape == (4,) and layer.output_shape == (3,)
     kernel = layer.kernel

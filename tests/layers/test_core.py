@@ -238,6 +238,22 @@ def test_dropout_noise_shape_shares_the_mask():
     assert 0 < (mask == 0).mean() < 1
 
 
+def test_dropout_noise_shape_errors_name_the_layer_before_training():
+    from neuropil.layers import Input
+    from neuropil.models import Sequential
+
+    with pytest.raises(ConfigError, match="Dropout 'drop' noise_shape must be None or a tuple"):
+        Dropout(0.5, noise_shape=3, name="drop")
+    layer = Dropout(0.5, noise_shape=(None, 1, 2), name="drop")
+    with pytest.raises(ShapeError, match="Dropout 'drop': dropout expects noise_shape.*"
+                                         r"\(1, 4, 5\). Received: \(None, 1, 2\)"):  # fmt: skip
+        Sequential([Input((4, 5)), layer])  # at build, not at the first training step
+    layer = Dropout(0.5, noise_shape=(8, None), name="drop")  # a fixed batch size of 8
+    assert layer(np.ones((8, 3)), training=True).shape == (8, 3)
+    with pytest.raises(ShapeError, match="Dropout 'drop': .*Received: \\(8, None\\)"):
+        layer(np.ones((5, 3)), training=True)
+
+
 def test_dropout_keeps_float32():
     assert Dropout(0.5)(np.ones((4, 4)), training=True).dtype == np.float32
 

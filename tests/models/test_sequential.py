@@ -69,12 +69,19 @@ def test_summary_table_lists_layers_shapes_and_totals():
 def test_lazy_build_from_data_like_the_notes():
     # The churn notes add Dense layers without an input shape; fit builds from the data.
     model = Sequential()
-    model.add(Dense(units=6, activation="relu"))
+    model.add(Dense(units=6, activation="relu", name="hidden"))
     model.add(Dense(1, activation="sigmoid"))
     assert not model.built
+    with pytest.raises(NotReadyError, match="Sequential '.*' is not built yet"):
+        model.count_params()  # as in Keras: unbuilt weights are not zero weights
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "hidden (Dense)" in lines[0] and "0 (unbuilt)" in lines[0]
+    assert "Total params: 0 " in lines[0]
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(np.random.rand(20, 11), np.random.randint(0, 2, 20), epochs=1, verbose=0)
     assert model.built and model.input_shape == (11,)
+    assert model.count_params() == (11 * 6 + 6) + (6 + 1)
 
 
 def test_set_weights_checks_everything_before_writing():

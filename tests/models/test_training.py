@@ -43,6 +43,22 @@ def test_sample_and_class_weights_reach_only_the_weighted_metrics():
     assert history["weighted_accuracy"][0] == pytest.approx(logs["weighted_accuracy"])
 
 
+def test_a_class_left_out_of_class_weight_weighs_one_as_in_keras():
+    from neuropil.models.data import class_weight_to_sample_weight
+
+    labels = np.array([0, 1, 0, 2, 3])
+    weights = class_weight_to_sample_weight(labels, {1: 2.0, 2: 0.5})
+    np.testing.assert_array_equal(weights, [1.0, 2.0, 1.0, 0.5, 1.0])
+    one_hot = np.eye(4)[labels]
+    np.testing.assert_array_equal(class_weight_to_sample_weight(one_hot, {1: 2.0, 2: 0.5}), weights)
+    np.testing.assert_array_equal(class_weight_to_sample_weight(labels, {}), np.ones(5))
+    y = (np.arange(10) % 3 == 0).astype(np.float32)
+    model = _frozen_binary()
+    partial = model.fit(X, y, class_weight={1: 9.0}, epochs=1, verbose=0).history["loss"]
+    full = model.fit(X, y, class_weight={0: 1.0, 1: 9.0}, epochs=1, verbose=0).history["loss"]
+    assert partial == pytest.approx(full)
+
+
 def test_weighted_metrics_survive_save_and_load(tmp_path):
     model = _frozen_binary(weighted_metrics=["mae"])
     path = str(tmp_path / "m.npil")
