@@ -24,6 +24,7 @@ from neuropil.functional.dropout import *  # noqa: F401,F403
 from neuropil.functional.elementwise import (
     abs,
     add,
+    cast,
     clip,
     div,
     equal,
@@ -52,7 +53,7 @@ from neuropil.functional.shape import concatenate, flatten, getitem, pad, reshap
 from neuropil.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "clip", "concatenate", "div", "equal", "exp", "flatten", "getitem",
+    "abs", "add", "cast", "clip", "concatenate", "div", "equal", "exp", "flatten", "getitem",
     "greater", "greater_equal", "less", "less_equal", "linear", "log", "matmul", "max",
     "maximum", "mean", "min", "minimum", "mul", "neg", "not_equal", "pad", "power",
     "reshape", "sqrt", "stack", "sub", "sum", "transpose", "var", "where",

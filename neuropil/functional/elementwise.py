@@ -166,6 +166,22 @@ def where(condition, a, b):
     return make(out, (a, b), backward)
 
 
+def cast(a, dtype):
+    """``a`` converted to the float ``dtype``;  da = g converted back to ``a``'s dtype.
+
+    Layers cast float inputs of another precision to their own dtype with it, as Keras does.
+
+    >>> import neuropil as npl, neuropil.functional as F
+    >>> x = npl.Tensor([1.5], requires_grad=True, dtype="float64")
+    >>> y = F.cast(x, "float32"); y.backward(np.ones(1, np.float32)); y.dtype, x.grad.dtype
+    (dtype('float32'), dtype('float64'))
+    """
+    dtype = np.dtype(dtype)
+    if a.dtype == dtype:
+        return a
+    return make(a.data.astype(dtype), (a,), lambda g: (g.astype(a.dtype),))
+
+
 def _comparison(op):
     def compare(a, b):
         a, b = _pair(a, b)

@@ -18,6 +18,7 @@ import re
 
 import numpy as np
 
+import neuropil.functional as F
 from neuropil import backend, initializers
 from neuropil.errors import ConfigError, NotReadyError, ShapeError
 from neuropil.tensor import Tensor
@@ -129,12 +130,20 @@ class Layer:
         )
 
     # -- running ---------------------------------------------------------------------------
+    def autocast(self, x):
+        """A float Tensor of another precision cast to this layer's dtype (Keras does the same:
+        a float32 layer given float64 inputs computes and answers in float32)."""
+        if x.dtype == self.dtype or x.dtype.kind != "f":
+            return x
+        return F.cast(x, self.dtype)
+
     def call(self, x, training=False):
         raise NotImplementedError
 
     def __call__(self, x, training=False):
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.dtype)
+        x = self.autocast(x)
         if x.ndim < 1:
             raise ShapeError(
                 f"Layer '{self.name}' expects a batch of inputs. Received a scalar of shape ()"

@@ -235,11 +235,12 @@ class Sequential(TrainingMixin):
             layer, how = layers[i], plan.get(i)
             if how == "fuse":
                 layer.check_input_shape(x.shape)
-                x = layer._call_pooled(x, layers[i + 1].pool_size)
+                x = layer._call_pooled(layer.autocast(x), layers[i + 1].pool_size)
                 i += 2
                 continue
             if how == "defer":
                 layer.check_input_shape(x.shape)
+                x = layer.autocast(x)
                 x = F.relu(layers[i + 1](layer.call(x, training, activation=False), training))
                 i += 2
                 continue

@@ -438,3 +438,29 @@ def test_comparison_result_cannot_start_backward():
     x = npl.Tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(ConfigError):
         (x > 1.0).backward(np.ones(2))
+
+
+# -- cast ---------------------------------------------------------------------------------------
+def test_cast_gradient_is_the_identity_in_the_input_dtype():
+    # float64 -> float64 is a no-op, so the round trip through float32 is what is checked; the
+    # step is wide because the float32 leg rounds to about 1e-7 (the function is linear anyway)
+    check_gradients(lambda x: F.cast(F.cast(x, "float32"), "float64") * 3.0,
+                    np.random.default_rng(0).standard_normal((3, 4)), eps=1e-2,
+                    atol=1e-4)  # fmt: skip
+
+
+@pytest.mark.parametrize("source, target", [("float64", "float32"), ("float32", "float64")])
+def test_cast_matches_torch(source, target):
+    x = np.random.default_rng(1).standard_normal((2, 5))
+    ours = npl.Tensor(x, requires_grad=True, dtype=source)
+    theirs = torch.tensor(x.astype(source), requires_grad=True)
+    y, ref = F.cast(ours, target), theirs.to(getattr(torch, target))
+    assert y.dtype == np.dtype(target)
+    np.testing.assert_array_equal(y.data, ref.detach().numpy())
+    upstream = np.random.default_rng(2).standard_normal(x.shape).astype(target)
+    y.backward(upstream)
+    ref.backward(torch.tensor(upstream))
+    assert ours.grad.dtype == np.dtype(source)
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    same = npl.Tensor(x, dtype=source)
+    assert F.cast(same, source) is same

@@ -237,3 +237,20 @@ def test_pop_removes_the_last_layer_and_training_goes_on():
     assert model.output_shape == (2,)
     with pytest.raises(ConfigError, match="no layers to pop"):
         Sequential().pop()
+
+
+def test_float_inputs_of_another_precision_are_cast_to_each_layers_dtype_as_in_keras():
+    # Keras: Input(dtype="float64") before float32 layers gives float32 outputs and weights
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, 6, 6, 1)), rng.integers(0, 3, 16)
+    model = Sequential([Input((6, 6, 1), dtype="float64"), Conv2D(2, 3, activation="relu"),
+                        MaxPooling2D(2), Flatten(), Dense(3, activation="softmax")])  # fmt: skip
+    assert model.predict(x, verbose=0).dtype == np.float32
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert all(w.dtype == np.float32 for w in model.get_weights())
+    wide = Sequential([Input((3,)), Dense(2, dtype="float64")])
+    assert wide.predict(np.ones((2, 3), np.float32), verbose=0).dtype == np.float64
+    layer = Dense(2)
+    out = layer(npl.Tensor(np.ones((1, 3)), dtype="float64"))
+    assert out.dtype == np.float32 and layer.kernel.dtype == np.float32
