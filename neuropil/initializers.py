@@ -243,6 +243,56 @@ class TruncatedNormal(Initializer):
         return {"mean": self.mean, "stddev": self.stddev, **self._seed_config()}
 
 
+class Orthogonal(Initializer):
+    """A random orthogonal matrix times ``gain`` (Saxe et al., 2014): the QR decomposition of a
+    normal matrix, signs fixed so the result is uniformly distributed. A kernel of more than
+    two axes is treated as (everything but the last axis, last axis); whichever of the two is
+    shorter gets orthonormal vectors.
+
+    >>> w = Orthogonal(seed=0)((5, 3), "float64")
+    >>> bool(np.allclose(w.T @ w, np.eye(3)))
+    True
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = float(gain)
+        self._set_seed(seed)
+
+    def sample(self, shape):
+        if len(shape) < 2:
+            raise ConfigError(
+                f"Orthogonal needs a weight with at least 2 axes. Received: shape {shape}"
+            )
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        normal = backend.rng().normal(size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(normal)
+        q *= np.where(np.diag(r) < 0, -1.0, 1.0)  # makes the draw uniform over rotations
+        return self.gain * (q if rows >= cols else q.T).reshape(shape)
+
+    def get_config(self):
+        return {"gain": self.gain, **self._seed_config()}
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix, for square or rectangular 2-D weights.
+
+    >>> Identity()((2, 3), "float32")
+    array([[1., 0., 0.],
+           [0., 1., 0.]], dtype=float32)
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = float(gain)
+
+    def sample(self, shape):
+        if len(shape) != 2:
+            raise ConfigError(f"Identity needs a 2-D weight. Received: shape {shape}")
+        return self.gain * np.eye(*shape)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 _REGISTRY = {
     "zeros": Zeros,
     "ones": Ones,
@@ -257,6 +307,8 @@ _REGISTRY = {
     "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform,
     "truncated_normal": TruncatedNormal,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
 }
 _BY_CLASS = {cls.__name__: name for name, cls in _REGISTRY.items()}
 

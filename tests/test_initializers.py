@@ -155,8 +155,9 @@ RANDOM_NAMES = [
     "random_normal",
     "random_uniform",
     "variance_scaling",
+    "orthogonal",
 ]
-ALL_NAMES = [*RANDOM_NAMES, "zeros", "ones", "constant"]
+ALL_NAMES = [*RANDOM_NAMES, "zeros", "ones", "constant", "identity"]
 
 
 @pytest.mark.parametrize("name", RANDOM_NAMES)
@@ -218,6 +219,9 @@ def test_dtypes_are_kept(name):
         ("random_uniform", initializers.RandomUniform),
         ("variance_scaling", initializers.VarianceScaling),
         ("constant", initializers.Constant),
+        ("orthogonal", initializers.Orthogonal),
+        ("Orthogonal", initializers.Orthogonal),
+        ("identity", initializers.Identity),
     ],
 )
 def test_get_by_name(identifier, cls):
@@ -327,3 +331,31 @@ def test_lecun_and_truncated_normal_spread():
     assert values.max() <= limit and values.min() >= -limit
     values = initializers.TruncatedNormal(mean=1.0, stddev=0.5)((200, 200))
     assert np.abs(values - 1.0).max() <= 1.0 and values.mean() == pytest.approx(1.0, abs=0.01)
+
+
+# -- orthogonal and identity ---------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (5, 5), (3, 3, 2, 8), (3, 3, 8, 4)])
+def test_orthogonal_gives_orthonormal_rows_or_columns(shape):
+    w = initializers.Orthogonal(gain=2.0)(shape, "float64")
+    assert w.shape == shape
+    flat = w.reshape(-1, shape[-1])
+    small = min(flat.shape)
+    gram = flat.T @ flat if flat.shape[0] >= flat.shape[1] else flat @ flat.T
+    np.testing.assert_allclose(gram, 4.0 * np.eye(small), atol=1e-12)  # gain squared
+
+
+def test_orthogonal_draws_every_rotation_alike():
+    # with the signs of R fixed, the first entry of a 2x2 draw is cos(theta) for theta
+    # uniform on the circle, so its mean is 0 and its mean square 1/2 (unfixed QR is biased)
+    npl.set_seed(0)
+    first = np.array([initializers.Orthogonal()((2, 2), "float64")[0, 0] for _ in range(4000)])
+    assert abs(first.mean()) < 0.03 and abs((first**2).mean() - 0.5) < 0.02
+
+
+def test_orthogonal_and_identity_refuse_shapes_they_cannot_fill():
+    with pytest.raises(ConfigError, match="Orthogonal needs a weight with at least 2 axes"):
+        initializers.Orthogonal()((5,))
+    with pytest.raises(ConfigError, match="Identity needs a 2-D weight"):
+        initializers.Identity()((3, 3, 2))
+    np.testing.assert_array_equal(initializers.Identity(gain=0.5)((2, 3), "float64"),
+                                  0.5 * np.eye(2, 3))  # fmt: skip
