@@ -171,7 +171,25 @@ class _Crossentropy(Loss):
         return {"from_logits": self.from_logits}
 
 
-class BinaryCrossentropy(_Crossentropy):
+class _SmoothedCrossentropy(_Crossentropy):
+    """The cross-entropies that take Keras's ``label_smoothing`` (the sparse one does not)."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, name=None,
+                 reduction="sum_over_batch_size"):  # fmt: skip
+        super().__init__(from_logits, name, reduction)
+        s = label_smoothing
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 <= s <= 1:
+            raise ConfigError(
+                f"{type(self).__name__} label_smoothing must be a number in [0, 1]. "
+                f"Received: {s!r}"
+            )
+        self.label_smoothing = float(s)
+
+    def _options(self):
+        return {**super()._options(), "label_smoothing": self.label_smoothing}
+
+
+class BinaryCrossentropy(_SmoothedCrossentropy):
     """Binary (or multi-label) cross-entropy for targets in [0, 1].
 
     >>> import numpy as np, neuropil as npl
@@ -201,7 +219,7 @@ class BinaryCrossentropy(_Crossentropy):
         targets.in_unit_interval(y, self.name, hint)
 
 
-class CategoricalCrossentropy(_Crossentropy):
+class CategoricalCrossentropy(_SmoothedCrossentropy):
     """Cross-entropy for one-hot (or soft) targets over the last axis.
 
     >>> import numpy as np, neuropil as npl

@@ -28,8 +28,8 @@ CONFIGURED = [
     losses.MeanSquaredError(reduction="sum"),
     losses.MeanAbsoluteError(name="l1"),
     losses.Huber(delta=2.5),
-    losses.BinaryCrossentropy(from_logits=True),
-    losses.CategoricalCrossentropy(from_logits=True, reduction="none"),
+    losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1),
+    losses.CategoricalCrossentropy(from_logits=True, reduction="none", label_smoothing=0.2),
     losses.SparseCategoricalCrossentropy(from_logits=True, name="scce"),
 ]
 
@@ -81,6 +81,9 @@ def test_unknown_names_list_the_valid_ones():
         losses.Huber(delta=-1)
     with pytest.raises(ConfigError, match="reduction"):
         losses.MeanSquaredError(reduction="average")
+    with pytest.raises(ConfigError, match=r"CategoricalCrossentropy label_smoothing must be a "
+                                          r"number in \[0, 1\]. Received: 2"):  # fmt: skip
+        losses.CategoricalCrossentropy(label_smoothing=2)
 
 
 @pytest.mark.parametrize("loss", CONFIGURED, ids=lambda loss: type(loss).__name__)

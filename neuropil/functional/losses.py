@@ -23,6 +23,8 @@ backward hands ``(sigmoid(z) - y) / C`` or ``softmax(z) - y`` straight to ``z``.
 (0.25, array([-0.5,  0.5], dtype=float32))
 """
 
+import numbers
+
 import numpy as np
 
 from neuropil.errors import ConfigError, LabelError, ShapeError
@@ -198,8 +200,21 @@ def huber(y_true, y_pred, delta=1.0, sample_weight=None, reduction="mean"):
 
 
 # -- binary cross-entropy -------------------------------------------------------------------
-def binary_crossentropy(y_true, y_pred, from_logits=False, sample_weight=None, reduction="mean"):
-    """Mean over the last axis of -(y log p + (1 - y) log(1 - p)).
+def _smoothed(y, label_smoothing, classes, loss):
+    """Targets pulled toward the uniform distribution: y (1 - s) + s / classes (Keras's
+    ``label_smoothing``; PyTorch's for cross_entropy)."""
+    s = label_smoothing
+    if isinstance(s, bool) or not isinstance(s, numbers.Real) or not 0 <= s <= 1:
+        raise ConfigError(f"{loss} expects label_smoothing in [0, 1]. Received: {s!r}")
+    if s == 0:
+        return y
+    return y * y.dtype.type(1 - s) + y.dtype.type(s / classes)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, sample_weight=None, reduction="mean",
+                        label_smoothing=0.0):  # fmt: skip
+    """Mean over the last axis of -(y log p + (1 - y) log(1 - p)); with ``label_smoothing``
+    s, each target y becomes y (1 - s) + s / 2 first.
 
     Probabilities: p = clip(y_pred, 1e-7, 1 - 1e-7);  dp = (p - y) / (p (1 - p)) / C inside
     the clip range, 0 outside. Logits z (``from_logits=True`` or a sigmoid's recorded input):
@@ -214,7 +229,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, sample_weight=None, r
     name = "binary_crossentropy"
     mode = reduction_mode(reduction, name)
     y_pred = _prediction(y_pred, name)
-    y = _as_columns(_target(y_true, y_pred, name))
+    y = _smoothed(_as_columns(_target(y_true, y_pred, name)), label_smoothing, 2, name)
     logits = y_pred if from_logits else _fused_logits(y_pred, "sigmoid", from_logits)
     scale = 1.0 / y.shape[-1]
     if logits is not None:
@@ -250,9 +265,10 @@ def _log_softmax_parts(z):
 
 
 def categorical_crossentropy(
-    y_true, y_pred, from_logits=False, sample_weight=None, reduction="mean"
+    y_true, y_pred, from_logits=False, sample_weight=None, reduction="mean", label_smoothing=0.0
 ):
-    """Sum over the classes of -y log q, for one-hot (or soft) targets y.
+    """Sum over the classes of -y log q, for one-hot (or soft) targets y; with
+    ``label_smoothing`` s, y becomes y (1 - s) + s / C first (C classes).
 
     Probabilities: as Keras does, q = clip(p / sum(p), 1e-7, 1 - 1e-7);  with
     a = -y / q (0 where clipped), dp = (a - sum(a q)) / sum(p). Logits z (``from_logits=True``
@@ -266,7 +282,7 @@ def categorical_crossentropy(
     name = "categorical_crossentropy"
     mode = reduction_mode(reduction, name)
     y_pred = _prediction(y_pred, name, min_ndim=2)
-    y = _target(y_true, y_pred, name)
+    y = _smoothed(_target(y_true, y_pred, name), label_smoothing, y_pred.shape[-1], name)
     logits = y_pred if from_logits else _fused_logits(y_pred, "softmax", from_logits)
     if logits is not None:
         shifted, exps, total = _log_softmax_parts(logits.data)

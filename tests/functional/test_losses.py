@@ -61,6 +61,25 @@ CASES = {
     "cce_logits_rows_not_summing_to_one": (
         lambda y, p, **kw: F.categorical_crossentropy(y, p, from_logits=True, **kw),
         lambda y, p: TF.cross_entropy(p, y, reduction="none"), Y_SOFT, Z),
+    # label smoothing s: targets become y (1 - s) + s / 2 (binary) or s / C (categorical)
+    "bce_smoothed": (
+        lambda y, p, **kw: F.binary_crossentropy(y, p, label_smoothing=0.2, **kw),
+        lambda y, p: TF.binary_cross_entropy(p, y * 0.8 + 0.1, reduction="none").mean(-1),
+        Y_SOFT, P_PROB),
+    "bce_logits_smoothed": (
+        lambda y, p, **kw: F.binary_crossentropy(y, p, from_logits=True, label_smoothing=0.3,
+                                                 **kw),
+        lambda y, p: TF.binary_cross_entropy_with_logits(p, y * 0.7 + 0.15,
+                                                         reduction="none").mean(-1),
+        Y_SOFT, Z),
+    "cce_smoothed": (
+        lambda y, p, **kw: F.categorical_crossentropy(y, p, label_smoothing=0.3, **kw),
+        lambda y, p: -((y * 0.7 + 0.1) * _renormalized_log(p)).sum(-1), ONE_HOT, P_UNNORMALIZED),
+    "cce_logits_smoothed": (
+        lambda y, p, **kw: F.categorical_crossentropy(y, p, from_logits=True,
+                                                      label_smoothing=0.25, **kw),
+        lambda y, p: TF.cross_entropy(p, y, reduction="none", label_smoothing=0.25),
+        ONE_HOT, Z),
     "sparse": (
         F.sparse_categorical_crossentropy,
         lambda y, p: TF.nll_loss(_renormalized_log(p), y.long(), reduction="none"),
@@ -138,6 +157,16 @@ def test_keras_reference_values():
     assert F.categorical_crossentropy(one_hot, probs).item() == pytest.approx(1.1769, abs=1e-4)
     sparse = F.sparse_categorical_crossentropy(np.array([1, 2]), probs)
     assert sparse.item() == pytest.approx(1.1769, abs=1e-4)
+    # label_smoothing, values printed by Keras 3.15's losses with the same arguments
+    probs = npl.Tensor([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
+    smoothed = F.categorical_crossentropy(np.eye(3)[[0, 1]], probs, label_smoothing=0.1)
+    assert smoothed.item() == pytest.approx(0.41253519, abs=1e-6)
+    z = npl.Tensor([[2.0], [-1.0]])
+    smoothed = F.binary_crossentropy(np.array([[1.0], [0.0]]), z, True, label_smoothing=0.2)
+    assert smoothed.item() == pytest.approx(0.37009481, abs=1e-6)
+    p = npl.Tensor([[0.9, 0.3], [0.2, 0.6]])
+    smoothed = F.binary_crossentropy(np.eye(2)[[0, 1]], p, label_smoothing=0.2)
+    assert smoothed.item() == pytest.approx(0.41990817, abs=1e-6)
 
 
 # -- the fused path: probabilities that remember their logits ---------------------------------
@@ -326,6 +355,9 @@ def test_bad_arguments_raise_named_errors():
         F.mean_squared_error(np.zeros((4, 1)), pred, reduction="avg")
     with pytest.raises(ConfigError, match="delta"):
         F.huber(np.zeros((4, 1)), pred, delta=0)
+    for smoothing in (-0.1, 1.5, "0.1", True):
+        with pytest.raises(ConfigError, match="binary_crossentropy expects label_smoothing in"):
+            F.binary_crossentropy(np.zeros((4, 1)), pred, label_smoothing=smoothing)
     with pytest.raises(ShapeError, match="sample_weight"):
         F.mean_squared_error(np.zeros((4, 1)), pred, sample_weight=np.ones(3))
     with pytest.raises(ShapeError, match=r"y_pred of shape \(N, C\)"):
