@@ -180,8 +180,7 @@ class _SmoothedCrossentropy(_Crossentropy):
         s = label_smoothing
         if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 <= s <= 1:
             raise ConfigError(
-                f"{type(self).__name__} label_smoothing must be a number in [0, 1]. "
-                f"Received: {s!r}"
+                f"{type(self).__name__} label_smoothing must be a number in [0, 1]. Received: {s!r}"
             )
         self.label_smoothing = float(s)
 
