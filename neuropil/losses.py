@@ -177,12 +177,7 @@ class _SmoothedCrossentropy(_Crossentropy):
     def __init__(self, from_logits=False, label_smoothing=0.0, name=None,
                  reduction="sum_over_batch_size"):  # fmt: skip
         super().__init__(from_logits, name, reduction)
-        s = label_smoothing
-        if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0 <= s <= 1:
-            raise ConfigError(
-                f"{type(self).__name__} label_smoothing must be a number in [0, 1]. Received: {s!r}"
-            )
-        self.label_smoothing = float(s)
+        self.label_smoothing = fl.check_label_smoothing(label_smoothing, type(self).__name__)
 
     def _options(self):
         return {**super()._options(), "label_smoothing": self.label_smoothing}

@@ -81,8 +81,8 @@ def test_unknown_names_list_the_valid_ones():
         losses.Huber(delta=-1)
     with pytest.raises(ConfigError, match="reduction"):
         losses.MeanSquaredError(reduction="average")
-    with pytest.raises(ConfigError, match=r"CategoricalCrossentropy label_smoothing must be a "
-                                          r"number in \[0, 1\]. Received: 2"):  # fmt: skip
+    with pytest.raises(ConfigError, match=r"CategoricalCrossentropy expects label_smoothing in "
+                                          r"\[0, 1\]. Received: 2"):  # fmt: skip
         losses.CategoricalCrossentropy(label_smoothing=2)
 
 

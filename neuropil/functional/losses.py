@@ -200,12 +200,17 @@ def huber(y_true, y_pred, delta=1.0, sample_weight=None, reduction="mean"):
 
 
 # -- binary cross-entropy -------------------------------------------------------------------
+def check_label_smoothing(value, owner):
+    """``value`` as a float in [0, 1]; a ConfigError naming ``owner`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ConfigError(f"{owner} expects label_smoothing in [0, 1]. Received: {value!r}")
+    return float(value)
+
+
 def _smoothed(y, label_smoothing, classes, loss):
     """Targets pulled toward the uniform distribution: y (1 - s) + s / classes (Keras's
     ``label_smoothing``; PyTorch's for cross_entropy)."""
-    s = label_smoothing
-    if isinstance(s, bool) or not isinstance(s, numbers.Real) or not 0 <= s <= 1:
-        raise ConfigError(f"{loss} expects label_smoothing in [0, 1]. Received: {s!r}")
+    s = check_label_smoothing(label_smoothing, loss)
     if s == 0:
         return y
     return y * y.dtype.type(1 - s) + y.dtype.type(s / classes)
