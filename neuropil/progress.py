@@ -16,6 +16,7 @@ pipes) and 2 print exactly one plain line per epoch, never a carriage return or 
 """
 
 import math
+import os
 import sys
 import time
 import weakref
@@ -72,12 +73,18 @@ def format_logs(logs):
 
 
 def _interactive(stream):
-    """A terminal, or a Jupyter kernel's stdout (which renders carriage returns)."""
+    """A terminal a bar can be drawn in, or a Jupyter kernel's stdout (which renders carriage
+    returns). A terminal that reports zero columns (a pseudo-terminal nobody sized, as some
+    editors and containers make) is not: a bar there prints only empty lines."""
     try:
-        if stream.isatty():
-            return True
+        terminal = stream.isatty()
     except (AttributeError, ValueError, OSError):  # no isatty, or a closed file
-        pass
+        terminal = False
+    if terminal:
+        try:
+            return os.get_terminal_size(stream.fileno()).columns > 0
+        except (AttributeError, ValueError, OSError):  # a terminal-like object without a size
+            return True
     return stream is sys.stdout and "ipykernel" in sys.modules
 
 

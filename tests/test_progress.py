@@ -21,6 +21,22 @@ class FakeModel:
     stop_training = False
 
 
+def test_a_terminal_of_zero_columns_gets_plain_lines(monkeypatch):
+    # an unsized pseudo-terminal (some editors and containers): a bar would print empty lines
+    class SizedTerminal(FakeTerminal):
+        def fileno(self):
+            return 1
+
+    columns = {"n": 0}
+    monkeypatch.setattr(progress.os, "get_terminal_size",
+                        lambda fd: progress.os.terminal_size((columns["n"], 0)))  # fmt: skip
+    out = fit(SizedTerminal(), 1)
+    assert "\r" not in out and len(LINE.findall(out)) == 3
+    assert not progress._interactive(SizedTerminal())
+    columns["n"] = 80  # a sized terminal still gets the live bar
+    assert progress._interactive(SizedTerminal())
+
+
 def fit(stream, verbose, epochs=3, steps=5, callbacks=(), validation=True):
     """Drive a ProgressBar writing to ``stream`` through a whole fit, like Sequential.fit."""
     model = FakeModel()
