@@ -275,8 +275,6 @@ def prepare_digit(image, threshold=127, invert=None):
     docstring for the steps. ``threshold`` and ``invert`` go to ``binarize``.
     """
     gray = to_grayscale(image)
-    if invert is None:
-        invert = has_light_background(gray)
     binary = binarize(gray, threshold=threshold, invert=invert)
     if not binary.any():
         raise ImageError(_no_ink(gray, threshold))

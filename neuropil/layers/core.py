@@ -14,6 +14,7 @@ import neuropil.functional as F
 from neuropil import activations, backend, initializers
 from neuropil.errors import ConfigError, ShapeError
 from neuropil.functional.dropout import mask_shape
+from neuropil.functional.pooling import is_int
 from neuropil.layers.base import Layer, as_shape, describe_shape
 
 
@@ -182,9 +183,8 @@ class Dropout(Layer):
     def build(self, input_shape):
         # checked here, not at the first training step, so a bad shape fails before any change
         if self.noise_shape is not None:
-            batch = self.noise_shape[0] if self.noise_shape else None
-            batch = batch if isinstance(batch, int) and not isinstance(batch, bool) else 1
-            self._checked_noise_shape((batch, *input_shape))
+            given = self.noise_shape[:1]  # a fixed batch size, if any, stands for the batch
+            self._checked_noise_shape((given[0] if given and is_int(given[0]) else 1, *input_shape))
 
     def _checked_noise_shape(self, shape):
         try:
