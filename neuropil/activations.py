@@ -13,16 +13,18 @@ array([0., 2.], dtype=float32)
 
 from neuropil.errors import ConfigError, unknown_name
 from neuropil.functional import activations as _fa
+from neuropil.functional.gelu import gelu as _gelu
 
 __all__ = [
     "get", "serialize", "deserialize", "names",
-    "elu", "exponential", "hard_sigmoid", "leaky_relu", "linear", "log_softmax", "mish",
+    "elu", "exponential", "gelu", "hard_sigmoid", "leaky_relu", "linear", "log_softmax", "mish",
     "relu", "relu6", "selu", "sigmoid", "sign", "silu", "softmax", "softplus", "softsign",
     "step", "swish", "tanh",
 ]  # fmt: skip
 
 elu = _fa.elu
 exponential = _fa.exponential
+gelu = _gelu
 hard_sigmoid = _fa.hard_sigmoid
 leaky_relu = _fa.leaky_relu
 linear = _fa.linear
@@ -42,8 +44,8 @@ swish = _fa.swish
 tanh = _fa.tanh
 
 # name -> function. Functions with parameters use their defaults (leaky_relu: slope 0.2,
-# elu: alpha 1, softmax: last axis); prelu and maxout need extra arguments and so live as
-# layers, not names.
+# elu: alpha 1, softmax: last axis, gelu: the exact form); prelu and maxout need extra
+# arguments and so live as layers, not names.
 _REGISTRY = {
     "linear": linear,
     "step": step,
@@ -64,6 +66,7 @@ _REGISTRY = {
     "log_softmax": log_softmax,
     "exponential": exponential,
     "mish": mish,
+    "gelu": gelu,
 }
 
 # function -> the one name saved for it; for aliases (silu and swish are one function) the

@@ -14,6 +14,7 @@ from neuropil.functional import activations as _activations
 from neuropil.functional import conv as _conv
 from neuropil.functional import conv_pool as _conv_pool
 from neuropil.functional import dropout as _dropout
+from neuropil.functional import gelu as _gelu
 from neuropil.functional import losses as _losses
 from neuropil.functional import normalization as _normalization
 from neuropil.functional import pooling as _pooling
@@ -44,6 +45,7 @@ from neuropil.functional.elementwise import (
     sub,
     where,
 )
+from neuropil.functional.gelu import *  # noqa: F401,F403
 from neuropil.functional.linalg import linear, matmul
 from neuropil.functional.losses import *  # noqa: F401,F403
 from neuropil.functional.normalization import *  # noqa: F401,F403
@@ -63,6 +65,7 @@ __all__ += (
     + _conv.__all__
     + _conv_pool.__all__
     + _dropout.__all__
+    + _gelu.__all__
     + _losses.__all__
     + _normalization.__all__
     + _pooling.__all__

@@ -45,6 +45,14 @@ UNARY = {
     "hard_sigmoid": (F.hard_sigmoid, TF.hardsigmoid, 1e-6, 1e-7),
     "exponential": (F.exponential, torch.exp, 1e-6, 1e-7),
     "mish": (F.mish, TF.mish, 1e-5, 1e-6),
+    # float32 gelu uses a rational approximation of erf good to 1.5e-7 (see functional/gelu.py)
+    "gelu": (F.gelu, TF.gelu, 1e-6, 1e-6),
+    "gelu_tanh": (
+        functools.partial(F.gelu, approximate=True),
+        functools.partial(TF.gelu, approximate="tanh"),
+        1e-6,
+        3e-6,  # PyTorch's float32 1 + tanh(u) near tanh(u) = -1; see tests/functional/test_gelu.py
+    ),  # fmt: skip
     "softmax": (F.softmax, functools.partial(torch.softmax, dim=-1), 1e-5, 1e-7),
     "softmax_axis0": (
         functools.partial(F.softmax, axis=0),
@@ -229,7 +237,8 @@ def test_dtype_is_kept(name, dtype):
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "softplus", "softmax", "log_softmax", "silu",
-                                  "mish", "elu", "selu", "tanh", "softsign"])  # fmt: skip
+                                  "mish", "elu", "selu", "tanh", "softsign", "gelu",
+                                  "gelu_tanh"])  # fmt: skip
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_stable_at_large_magnitudes(name, dtype):
     x = npl.Tensor([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0]], dtype=dtype,

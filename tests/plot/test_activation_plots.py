@@ -44,7 +44,7 @@ def test_plotted_curves_are_the_function_and_its_derivative(name, f, df):
 def test_derivative_by_autodiff_matches_central_differences():
     x = np.linspace(-2.5, 2.5, 11) + 0.013  # away from kinks
     h = 1e-6
-    for name in ["elu", "selu", "silu", "mish", "softsign"]:
+    for name in ["elu", "selu", "silu", "mish", "softsign", "gelu"]:
         fn = nplt.activation_plots._resolve(name)[1]
         _, df = nplt.derivative(fn, x)
         numeric = (nplt.derivative(fn, x + h)[0] - nplt.derivative(fn, x - h)[0]) / (2 * h)
