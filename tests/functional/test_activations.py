@@ -288,3 +288,20 @@ def test_no_tape_without_requires_grad():
         assert not fn(npl.Tensor(np.ones((2, 5)))).requires_grad
     with npl.no_grad():
         assert not F.relu(npl.Tensor([1.0], requires_grad=True)).requires_grad
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "leaky_relu", "leaky_relu_01", "elu", "elu_05",
+                                  "selu", "softplus", "relu"])  # fmt: skip
+def test_infinite_inputs_follow_torch(name):
+    # these activations blend their two sides by arithmetic rather than np.where; an infinity
+    # times the side's zero weight would give NaN where the other side's value belongs
+    fn, ref, rtol, atol = UNARY[name]
+    x = np.array([-np.inf, -3.0, -0.5, 0.5, 3.0, np.inf])
+    compare_with_torch(fn, ref, x, rtol=max(rtol, 1e-6), atol=1e-7)
+
+
+def test_prelu_with_infinite_inputs_follows_torch():
+    x = np.array([[-np.inf, -2.0, 0.5, np.inf]])
+    compare_with_torch(
+        lambda t, a: F.prelu(t, a), lambda t, a: TF.prelu(t, a), x, np.array([0.25]), atol=1e-7
+    )
