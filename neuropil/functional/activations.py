@@ -320,7 +320,7 @@ def mish(x):
     >>> mish(npl.Tensor([0.0, 1.0])).data
     array([0.       , 0.8650984], dtype=float32)
     """
-    t = np.tanh(np.maximum(x.data, 0) + np.log1p(np.exp(-np.abs(x.data))))
+    t = np.tanh(relu_values(x.data) + np.log1p(np.exp(-np.abs(x.data))))
     out = x.data * t
 
     def backward(g):
