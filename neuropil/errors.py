@@ -53,6 +53,10 @@ class DatasetNotFoundError(NeuropilError, FileNotFoundError):
     """A dataset file is neither in the given folder nor in the cache, and may not be fetched."""
 
 
+class CacheError(NeuropilError, OSError):
+    """The dataset cache folder cannot be written (read-only, full, or not a folder)."""
+
+
 def unknown_name(kind, name, valid):
     """Build the error for an unregistered name, listing the valid ones."""
     return UnknownNameError(

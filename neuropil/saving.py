@@ -33,7 +33,7 @@ import zlib
 
 import numpy as np
 
-from neuropil.errors import FileFormatError, NeuropilError, ShapeError
+from neuropil.errors import ConfigError, FileFormatError, NeuropilError, ShapeError
 
 FORMAT = "neuropil.model"
 FORMAT_VERSION = 1
@@ -73,12 +73,26 @@ def _atomic_target(filepath):
         raise
 
 
+def _current_umask():
+    """The process umask. Linux tells it in /proc/self/status; elsewhere the only way is to set
+    a new one and put it back, and meanwhile another thread may create a file: the temporary
+    value 0o077 then makes that file private rather than open to everyone (0 would)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o077)
+    os.umask(umask)
+    return umask
+
+
 def usual_permissions(path):
     """Give a file made by ``tempfile.mkstemp`` (private, 0600) the mode ``open`` would have
     given it under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    os.chmod(path, 0o666 & ~_current_umask())
 
 
 def save_model(model, filepath):
@@ -144,6 +158,8 @@ def _read_members(filepath):
     """The verified members of a model file, as bytes, plus its metadata."""
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No model file at '{filepath}'")
+    if os.path.isdir(filepath):
+        raise _bad(filepath, "it is a folder; give the path of a .npil file saved by model.save")
     try:
         with zipfile.ZipFile(filepath) as zf:
             names = set(zf.namelist())
@@ -158,7 +174,14 @@ def _read_members(filepath):
     except (zlib.error, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _bad(filepath, f"the file is corrupted ({exc})") from None
     check_header(metadata, FORMAT, FORMAT_VERSION, lambda problem: _bad(filepath, problem))
-    expected = metadata.get("sha256", {})
+    expected = metadata.get("sha256")
+    if not isinstance(expected, dict):
+        raise _bad(filepath, f"metadata.json holds no table of SHA-256 digests ({expected!r})")
+    for key in ("epochs_trained", "epochs_drawn", "train_seed"):
+        value = metadata.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):  # fmt: skip
+            raise _bad(filepath, f"metadata.json's {key} is not a count. Received: {value!r}")
     for name in ("config.json", "weights.npz"):
         if name not in members:
             raise _bad(filepath, f"the member {name} is missing")
@@ -229,7 +252,7 @@ def load_model(filepath, compile=True, custom_objects=None):
     arrays = _model_file_weights(model, members, filepath)
     try:
         model.set_weights(arrays)
-    except ShapeError as exc:
+    except (ShapeError, ConfigError) as exc:
         raise _bad(filepath, f"the weights do not fit the architecture ({exc})") from None
     model._train_seed = metadata.get("train_seed")
     model.epochs_trained = int(metadata.get("epochs_trained") or 0)
@@ -243,7 +266,7 @@ def load_model(filepath, compile=True, custom_objects=None):
                             for m in compile_config.get(key) or []]
                       for key in ("metrics", "weighted_metrics")}  # fmt: skip
             model.compile(optimizers.deserialize(compile_config["optimizer"]), loss, **listed)
-        except NeuropilError as exc:
+        except (NeuropilError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _bad(
                 filepath,
                 f"the compile settings are invalid ({exc}). A loss or metric of your own: pass "
@@ -254,7 +277,7 @@ def load_model(filepath, compile=True, custom_objects=None):
             state = _load_npz(members["optimizer.npz"], filepath, "optimizer.npz")
             try:
                 model.optimizer.set_state(state)
-            except (NeuropilError, KeyError, ValueError) as exc:
+            except (NeuropilError, KeyError, TypeError, ValueError) as exc:
                 raise _bad(filepath, f"the optimizer state does not fit ({exc})") from None
     return model
 
@@ -272,6 +295,8 @@ def load_weights(model, filepath):
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file at '{filepath}'")
+    if os.path.isdir(filepath):
+        raise _bad(filepath, "it is a folder; give the path of a file saved by save_weights")
     with open(filepath, "rb") as f:
         data = f.read()
     if not zipfile.is_zipfile(io.BytesIO(data)):

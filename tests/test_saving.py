@@ -87,6 +87,33 @@ def _rewrite(src, dst, change):
                 zout.writestr(name, data)
 
 
+def _rehashed(src, dst, edit):
+    """Copy a model file with ``edit(members)`` applied to its {name: bytes} and the digests in
+    metadata.json recomputed, as an attacker who knows the format would."""
+    import hashlib
+
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    edit(members)
+    metadata = json.loads(members["metadata.json"])
+    for name in ("config.json", "weights.npz", "optimizer.npz"):
+        if name in members and isinstance(metadata.get("sha256"), dict):
+            metadata["sha256"][name] = hashlib.sha256(members[name]).hexdigest()
+    members["metadata.json"] = json.dumps(metadata).encode()
+    with zipfile.ZipFile(dst, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def _json_edit(name, change):
+    def edit(members):
+        document = json.loads(members[name])
+        change(document)
+        members[name] = json.dumps(document).encode()
+
+    return edit
+
+
 def test_truncated_file_is_refused(tmp_path):
     _model().save(tmp_path / "m.npil")
     data = (tmp_path / "m.npil").read_bytes()
@@ -121,41 +148,92 @@ def test_tampered_weights_are_detected(tmp_path):
 def test_config_naming_foreign_code_is_refused_even_with_matching_hashes(tmp_path):
     # An attacker who also rewrites the hashes still cannot make loading import anything.
     _model().save(tmp_path / "m.npil")
-    import hashlib
 
-    with zipfile.ZipFile(tmp_path / "m.npil") as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    config = json.loads(members["config.json"])
-    config["config"]["layers"][0]["class_name"] = "os.system"
-    members["config.json"] = json.dumps(config).encode()
-    metadata = json.loads(members["metadata.json"])
-    metadata["sha256"]["config.json"] = hashlib.sha256(members["config.json"]).hexdigest()
-    members["metadata.json"] = json.dumps(metadata).encode()
-    with zipfile.ZipFile(tmp_path / "evil.npil", "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+    def foreign(config):
+        config["config"]["layers"][0]["class_name"] = "os.system"
+
+    _rehashed(tmp_path / "m.npil", tmp_path / "evil.npil", _json_edit("config.json", foreign))
     with pytest.raises(FileFormatError, match="Unknown layer class 'os.system'"):
         load_model(tmp_path / "evil.npil")
 
 
-def test_pickled_arrays_are_never_loaded(tmp_path):
-    import hashlib
+def _npz_of(*arrays):
     import io
 
-    _model().save(tmp_path / "m.npil")
-    with zipfile.ZipFile(tmp_path / "m.npil") as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
     buffer = io.BytesIO()
-    np.savez(buffer, a00000=np.array([{"x": 1}], dtype=object))
-    members["weights.npz"] = buffer.getvalue()
-    metadata = json.loads(members["metadata.json"])
-    metadata["sha256"]["weights.npz"] = hashlib.sha256(members["weights.npz"]).hexdigest()
-    members["metadata.json"] = json.dumps(metadata).encode()
-    with zipfile.ZipFile(tmp_path / "p.npil", "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+    np.savez(buffer, **{f"a{i:05d}": a for i, a in enumerate(arrays)})
+    return buffer.getvalue()
+
+
+def test_pickled_arrays_are_never_loaded(tmp_path):
+    _model().save(tmp_path / "m.npil")
+
+    def pickled(members):
+        members["weights.npz"] = _npz_of(np.array([{"x": 1}], dtype=object))
+
+    _rehashed(tmp_path / "m.npil", tmp_path / "p.npil", pickled)
     with pytest.raises(FileFormatError, match="not a valid array archive"):
         load_model(tmp_path / "p.npil")
+
+
+def _set(key, value):
+    def change(document):
+        document[key] = value
+
+    return change
+
+
+def _compile_setting(key, value):
+    def change(document):
+        if value is _DROP:
+            del document["compile_config"][key]
+        else:
+            document["compile_config"][key] = value
+
+    return change
+
+
+_DROP = object()
+_TAMPERED = {
+    "sha256 not a table": ("metadata.json", _set("sha256", []), "no table of SHA-256 digests"),
+    "epochs a string": ("metadata.json", _set("epochs_trained", "abc"), "epochs_trained is not"),
+    "epochs drawn a list": ("metadata.json", _set("epochs_drawn", [1]), "epochs_drawn is not"),
+    "negative seed": ("metadata.json", _set("train_seed", -3), "train_seed is not a count"),
+    "no optimizer": ("config.json", _compile_setting("optimizer", _DROP), "compile settings"),
+    "metrics a number": ("config.json", _compile_setting("metrics", 3), "compile settings"),
+    "compile settings a list": ("config.json", _set("compile_config", [1]), "compile settings"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_TAMPERED))
+def test_tampered_settings_give_file_format_errors(case, tmp_path):
+    model = _model()
+    model.fit(*_data(), epochs=1, batch_size=32, verbose=0)
+    model.save(tmp_path / "m.npil")
+    member, change, expected = _TAMPERED[case]
+    _rehashed(tmp_path / "m.npil", tmp_path / "t.npil", _json_edit(member, change))
+    with pytest.raises(FileFormatError, match=expected):
+        load_model(tmp_path / "t.npil")
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.str_])
+def test_weights_that_are_not_real_numbers_are_refused(dtype, tmp_path):
+    model = _model()
+    model.save(tmp_path / "m.npil")
+
+    def replace(members):
+        members["weights.npz"] = _npz_of(*[np.ones(w.shape, dtype=dtype) for w in model.weights])
+
+    _rehashed(tmp_path / "m.npil", tmp_path / "c.npil", replace)
+    with pytest.raises(FileFormatError, match="takes real numbers"):
+        load_model(tmp_path / "c.npil")
+
+
+def test_a_folder_is_not_a_model_file(tmp_path):
+    with pytest.raises(FileFormatError, match="it is a folder"):
+        load_model(tmp_path)
+    with pytest.raises(FileFormatError, match="it is a folder"):
+        _model().load_weights(tmp_path)
 
 
 def test_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
@@ -181,6 +259,20 @@ def test_saved_file_gets_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / "m.npil").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux reports the umask")
+def test_saving_reads_the_umask_without_changing_it(tmp_path, monkeypatch):
+    # setting the umask, even for an instant, would give a file another thread creates
+    # meanwhile that temporary mode
+    umask = os.umask(0o027)
+    try:
+        monkeypatch.setattr(npl.saving.os, "umask", lambda mask: pytest.fail("umask changed"))
+        _model().save(tmp_path / "m.npil")
+    finally:
+        monkeypatch.undo()
+        os.umask(umask)
+    assert (tmp_path / "m.npil").stat().st_mode & 0o777 == 0o640
 
 
 def _hits(y_true, y_pred):

@@ -17,7 +17,13 @@ import zipfile
 
 import numpy as np
 
-from neuropil.errors import ConfigError, DatasetNotFoundError, DownloadError, FileFormatError
+from neuropil.errors import (
+    CacheError,
+    ConfigError,
+    DatasetNotFoundError,
+    DownloadError,
+    FileFormatError,
+)
 
 # name -> (function in neuropil.datasets, description)
 DATASETS = {
@@ -48,7 +54,7 @@ def load_dataset(name, data_dir=None, download=True):
                           f"its package). Received: --data-dir {data_dir}")  # fmt: skip
     try:
         (x_train, y_train), (x_test, y_test) = loader(**kwargs)
-    except (DatasetNotFoundError, DownloadError) as exc:
+    except (CacheError, DatasetNotFoundError, DownloadError) as exc:
         raise type(exc)(_in_cli_words(str(exc))) from None
     return prepare_arrays(x_train, y_train), prepare_arrays(x_test, y_test)
 

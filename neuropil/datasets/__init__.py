@@ -27,6 +27,7 @@ from neuropil.datasets.churn import churn, churn_preprocess, load_churn
 from neuropil.datasets.cifar import CIFAR10_CLASSES, cifar10
 from neuropil.datasets.digits import digits
 from neuropil.datasets.download import (
+    CacheError,
     ChecksumError,
     DatasetNotFoundError,
     DownloadError,
@@ -40,6 +41,6 @@ from neuropil.datasets.toy import circle, gaussian, moons, spiral, xor
 __all__ = [
     "mnist", "fashion_mnist", "cifar10", "embedded_mnist", "digits", "churn", "churn_preprocess",
     "load_churn", "load_mnist", "read_idx", "parse_idx", "circle", "xor", "gaussian", "spiral",
-    "moons", "cache_root", "ChecksumError", "DownloadError", "DatasetNotFoundError",
+    "moons", "cache_root", "CacheError", "ChecksumError", "DownloadError", "DatasetNotFoundError",
     "CIFAR10_CLASSES", "FASHION_MNIST_CLASSES",
 ]  # fmt: skip

@@ -23,13 +23,15 @@ import os
 import pathlib
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
-from neuropil.errors import ChecksumError, DatasetNotFoundError, DownloadError
+from neuropil.errors import CacheError, ChecksumError, DatasetNotFoundError, DownloadError
 from neuropil.saving import usual_permissions
 
 __all__ = [
+    "CacheError",
     "ChecksumError",
     "DownloadError",
     "DatasetNotFoundError",
@@ -42,7 +44,14 @@ __all__ = [
 ENV_ROOT = "NEUROPIL_DATA"
 ENV_URL = "NEUROPIL_DATA_URL"
 TIMEOUT = 30.0  # seconds without data before a URL counts as unreachable
+# A download in progress writes its .part file at least every TIMEOUT seconds, so one left
+# unchanged this long belongs to a process that was killed; it is removed.
+STALE_PART = 600.0
 _CHUNK = 1 << 16
+
+
+class _WriteFailed(Exception):
+    """An OSError from writing the cache (disk full, read-only), not from the network."""
 
 
 def cache_root():
@@ -79,9 +88,16 @@ def verify(path, sha256, delete=False):
     """
     received = sha256_of_file(path)
     if received != sha256:
+        fate = ""
         if delete:
-            pathlib.Path(path).unlink(missing_ok=True)
-        fate = "It was removed; the next call downloads it again. " if delete else ""
+            try:
+                pathlib.Path(path).unlink(missing_ok=True)
+                fate = "It was removed; the next call downloads it again. "
+            except OSError as exc:
+                fate = (
+                    f"It could not be removed ({exc.strerror or exc}): delete it, or set "
+                    f"{ENV_ROOT} to another cache folder. "
+                )
         raise ChecksumError(
             f"'{path}' is not the publisher's file: its SHA-256 differs (corrupted, truncated or "
             f"a different version). {fate}Expected SHA-256: {sha256}. Received: {received}"
@@ -119,7 +135,10 @@ def _download(url, handle, label, timeout):
         bar = _progress(total, label)
         try:
             for chunk in iter(lambda: response.read(_CHUNK), b""):
-                handle.write(chunk)
+                try:
+                    handle.write(chunk)
+                except OSError as exc:  # the disk, not the network: no other URL would help
+                    raise _WriteFailed(exc) from exc
                 digest.update(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
@@ -131,28 +150,65 @@ def _download(url, handle, label, timeout):
     return digest.hexdigest()
 
 
+def _cache_error(dataset, filename, folder, exc):
+    return CacheError(
+        f"Cannot write the {dataset} file '{filename}' into the cache folder '{folder}': "
+        f"{exc.strerror or exc}. Free some space there, set {ENV_ROOT} to a folder you can "
+        f"write to, or pass path='<folder holding {filename}>' to the loader. Received: {exc!r}"
+    )
+
+
+def _remove_stale_parts(folder, filename):
+    """Delete the .part files of ``filename`` that a killed download left in ``folder``."""
+    for part in folder.glob(f".{filename}.*.part"):
+        try:
+            if time.time() - part.stat().st_mtime > STALE_PART:
+                part.unlink()
+        except OSError:  # gone already, or not ours to remove: harmless either way
+            pass
+
+
 def fetch(dataset, filename, sha256, urls, folder, base_url=None, timeout=None):
     """Download ``filename`` into ``folder`` (verified, atomic) and return its path.
 
     ``urls`` are base URLs tried in order (the publisher first). A file that arrives with the
     wrong SHA-256 is deleted; if no URL delivers the right bytes, ``ChecksumError`` (some URL
-    answered with other bytes) or ``DownloadError`` (none answered) says what was tried.
+    answered with other bytes) or ``DownloadError`` (none answered) says what was tried. A
+    folder that cannot be written (read-only, full, a file in its place) raises ``CacheError``.
     """
     folder = pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     destination = folder / filename
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cache_error(dataset, filename, folder, exc) from None
+    _remove_stale_parts(folder, filename)
     timeout = TIMEOUT if timeout is None else timeout
     failures, mismatch = [], None
     for url in _urls(dataset, filename, urls, base_url):
-        fd, partial = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=folder)
         try:
-            with os.fdopen(fd, "wb") as handle:
+            fd, partial = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=folder)
+        except OSError as exc:
+            raise _cache_error(dataset, filename, folder, exc) from None
+        try:
+            handle = os.fdopen(fd, "wb")
+            try:
                 received = _download(url, handle, filename, timeout)
+            finally:
+                try:
+                    handle.close()  # its last buffered bytes can meet a full disk too
+                except OSError as exc:
+                    raise _WriteFailed(exc) from exc
             if received == sha256:
-                usual_permissions(partial)  # a cache file readable as any other
-                os.replace(partial, destination)
+                try:
+                    usual_permissions(partial)  # a cache file readable as any other
+                    os.replace(partial, destination)
+                except OSError as exc:
+                    raise _WriteFailed(exc) from exc
                 return destination
             mismatch = (url, received)
+        except _WriteFailed as failed:
+            raise _cache_error(dataset, filename, folder, failed.args[0]) from None
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
             reason = exc if isinstance(exc, urllib.error.HTTPError) else getattr(exc, "reason", exc)
             failures.append(f"{url} ({reason})")
@@ -202,7 +258,7 @@ def locate(dataset, files, urls, path=None, download=True, base_url=None):
             try:
                 verify(target, sha256, delete=download)
             except ChecksumError:
-                if not download:
+                if not download or target.exists():  # kept, or could not be removed
                     raise
         if not target.is_file():
             if not download:

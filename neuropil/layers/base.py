@@ -42,6 +42,27 @@ def describe_shape(shape):
     return str((None, *shape)) if shape is not None else "?"
 
 
+def checked_weight(weight, array):
+    """``array`` as a copy in ``weight``'s dtype, once its shape matches and it holds real
+    numbers (a complex array would lose its imaginary part with only a NumPy warning).
+
+    >>> import numpy as np, neuropil as npl
+    >>> checked_weight(npl.Tensor(np.zeros(2)), [1, 2]).dtype
+    dtype('float32')
+    """
+    array = np.asarray(array)
+    if array.shape != weight.shape:
+        raise ShapeError(
+            f"Weight '{weight.name}' has shape {weight.shape}. Received: an array of shape "
+            f"{array.shape}"
+        )
+    if array.dtype.kind not in "biuf":
+        raise ConfigError(
+            f"Weight '{weight.name}' takes real numbers. Received: an array of dtype {array.dtype}"
+        )
+    return array.astype(weight.dtype)
+
+
 class Layer:
     """Base class of every layer.
 
@@ -183,19 +204,7 @@ class Layer:
                 f"({', '.join(w.name for w in self._weights) or 'none'}). "
                 f"Received: {len(arrays)} arrays"
             )
-        checked = []
-        for w, a in zip(self._weights, arrays):
-            a = np.asarray(a)
-            if a.shape != w.shape:
-                raise ShapeError(
-                    f"Weight '{w.name}' has shape {w.shape}. Received: an array of shape {a.shape}"
-                )
-            try:
-                checked.append(a.astype(w.dtype))
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"Weight '{w.name}' takes numbers. Received: an array of dtype {a.dtype}"
-                ) from None
+        checked = [checked_weight(w, a) for w, a in zip(self._weights, arrays)]
         for w, a in zip(self._weights, checked):
             w.data[...] = a  # in place: optimizers may hold views of these arrays
 

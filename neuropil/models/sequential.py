@@ -12,14 +12,12 @@ True
 
 import warnings
 
-import numpy as np
-
 import neuropil.functional as F
 from neuropil import backend
 from neuropil.errors import ConfigError, NotReadyError, ShapeError
 from neuropil.functional.pooling import is_int
 from neuropil.layers import Conv2D, InputLayer, Layer, MaxPooling2D, deserialize, serialize
-from neuropil.layers.base import as_shape, describe_shape, unique_name
+from neuropil.layers.base import as_shape, checked_weight, describe_shape, unique_name
 from neuropil.models.summary import summary_table
 from neuropil.models.training import TrainingMixin
 from neuropil.tensor import Tensor
@@ -284,20 +282,7 @@ class Sequential(TrainingMixin):
                 f"Sequential '{self.name}' has {len(weights)} weight arrays. "
                 f"Received: {len(arrays)} arrays"
             )
-        checked = []
-        for w, a in zip(weights, arrays):
-            if np.shape(a) != w.shape:
-                raise ShapeError(
-                    f"Weight '{w.name}' has shape {w.shape}. Received: an array of shape "
-                    f"{np.shape(a)}"
-                )
-            try:
-                checked.append(np.asarray(a, dtype=w.dtype))
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"Weight '{w.name}' takes numbers. Received: an array of dtype "
-                    f"{np.asarray(a).dtype}"
-                ) from None
+        checked = [checked_weight(w, a) for w, a in zip(weights, arrays)]
         for w, a in zip(weights, checked):
             w.data[...] = a
 

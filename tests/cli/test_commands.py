@@ -363,6 +363,16 @@ def test_missing_data_errors_name_the_command_line_options(options, expected, tm
     assert "path=" not in line and "download=" not in line
 
 
+def test_an_unwritable_cache_error_names_the_command_line_options(tmp_path, monkeypatch):
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("NEUROPIL_DATA", str(tmp_path / "cache"))
+    status, out, err = run_cli("train", "--dataset", "mnist", "--output", tmp_path / "run")
+    line = _one_error_line(err)
+    assert status == 1 and "Cannot write the mnist file" in line
+    assert "or pass --data-dir '<folder holding train-images-idx3-ubyte.gz>'. Received: " in line
+    assert "path=" not in line and not (tmp_path / "run").exists()
+
+
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(FileNotFoundError):
         main(["--debug", "summary", str(tmp_path / "missing.npil")])

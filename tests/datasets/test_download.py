@@ -1,8 +1,10 @@
 """Tests for neuropil/datasets/download.py: cache, download, verification, offline errors."""
 
+import errno
 import io
 import os
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -182,3 +184,90 @@ def test_a_bad_mirror_falls_through_to_a_good_one(tmp_path, monkeypatch):
     with serve(bad) as (bad_url, _), serve(good) as (good_url, _):
         path = download.fetch("toy", "a.bin", digest, (bad_url, good_url), tmp_path / "out")
     assert path.read_bytes() == b"right"
+
+
+# -- a cache folder that cannot be written ---------------------------------------------------
+def _served_pair(tmp_path):
+    """Two mirrors serving the same small file; returns (folder, digest)."""
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "a.bin").write_bytes(b"abc" * 50_000)
+    return served, download.sha256_of_bytes(b"abc" * 50_000)
+
+
+def test_a_cache_root_that_is_a_file_raises_cache_error(cache, fake_mnist):
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text("not a folder")
+    with pytest.raises(datasets.CacheError) as info:
+        datasets.mnist(base_url=fake_mnist["url"])
+    message = str(info.value)
+    assert f"cache folder '{cache / 'mnist'}'" in message and "NEUROPIL_DATA" in message
+    assert "pass path='<folder holding train-images-idx3-ubyte.gz>'" in message
+    assert isinstance(info.value, OSError) and isinstance(info.value, NeuropilError)
+    assert fake_mnist["server"].requests == []  # nothing was downloaded for nothing
+
+
+def test_a_read_only_cache_raises_cache_error(cache, fake_mnist, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(download.tempfile, "mkstemp", read_only)
+    with pytest.raises(datasets.CacheError, match="Read-only file system. Free some space"):
+        datasets.mnist(base_url=fake_mnist["url"])
+
+
+def test_a_full_disk_stops_at_once_and_leaves_no_part_file(tmp_path, monkeypatch):
+    served, digest = _served_pair(tmp_path)
+    real_fdopen = os.fdopen
+
+    class FullDisk(io.RawIOBase):
+        def __init__(self, fd):
+            self.file = real_fdopen(fd, "wb")
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            self.file.close()
+            super().close()
+
+    monkeypatch.setattr(download.os, "fdopen", lambda fd, mode: FullDisk(fd))
+    monkeypatch.delenv("NEUROPIL_DATA_URL", raising=False)
+    with serve(served) as (first, one), serve(served) as (second, two):
+        with pytest.raises(datasets.CacheError, match="No space left on device") as info:
+            download.fetch("toy", "a.bin", digest, (first, second), tmp_path / "out")
+    assert "offline" not in str(info.value)
+    assert len(one.requests) == 1 and two.requests == []  # another URL would not help
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_corrupted_cached_file_that_cannot_be_removed_is_never_used(cache, fake_mnist,
+                                                                     monkeypatch):  # fmt: skip
+    datasets.mnist(base_url=fake_mnist["url"])
+    target = cache / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    target.write_bytes(b"truncated")
+    real_unlink = type(target).unlink
+
+    def refuse(self, missing_ok=False):
+        if self == target:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(type(target), "unlink", refuse)
+    with pytest.raises(datasets.ChecksumError, match="could not be removed .Read-only file"):
+        datasets.mnist(base_url=fake_mnist["url"])
+    assert target.read_bytes() == b"truncated"
+
+
+def test_stale_part_files_of_killed_downloads_are_removed(tmp_path, mirror):
+    folder, url, _ = mirror
+    (folder / "toy").mkdir()
+    (folder / "toy" / "a.bin").write_bytes(b"abc")
+    out = tmp_path / "out"
+    out.mkdir()
+    stale, running = out / ".a.bin.x1.part", out / ".a.bin.x2.part"
+    stale.write_bytes(b"ab"), running.write_bytes(b"a")
+    old = time.time() - download.STALE_PART - 60
+    os.utime(stale, (old, old))
+    download.fetch("toy", "a.bin", download.sha256_of_bytes(b"abc"), (), out, base_url=url)
+    assert not stale.exists() and running.exists()  # another process may still be writing it

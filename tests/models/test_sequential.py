@@ -95,6 +95,19 @@ def test_set_weights_checks_everything_before_writing():
         np.testing.assert_array_equal(a, b)
 
 
+def test_set_weights_refuses_complex_arrays_before_writing():
+    model = Sequential([Input((2,)), Dense(2), Dense(1)])
+    before = model.get_weights()
+    bad = [w + 1 for w in before]
+    bad[-1] = bad[-1] + 1j  # NumPy would keep only the real part, with a warning
+    with pytest.raises(
+        ConfigError, match="takes real numbers. Received: an array of dtype complex"
+    ):
+        model.set_weights(bad)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_dense_on_images_says_to_flatten():
     with pytest.raises(ShapeError, match="Flatten"):
         Sequential([Input((28, 28, 1)), Dense(10)])
