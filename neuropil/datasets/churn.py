@@ -28,7 +28,7 @@ import pathlib
 import numpy as np
 
 from neuropil.datasets.download import ENV_ROOT, DatasetNotFoundError, dataset_folder
-from neuropil.errors import ConfigError
+from neuropil.errors import ConfigError, FileFormatError
 
 FEATURE_COLUMNS = (
     "CreditScore", "Geography", "Gender", "Age", "Tenure", "Balance", "NumOfProducts",
@@ -48,7 +48,13 @@ def _require(module, extra="data"):
 def load_churn(path):
     """The churn CSV at ``path`` as a pandas DataFrame (columns as published)."""
     pd = _require("pandas")
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise FileFormatError(
+            f"'{path}' is not the bank-churn table: it cannot be read as CSV text. "
+            f"Received: {exc!r}"
+        ) from None
     missing = [c for c in (*FEATURE_COLUMNS, TARGET_COLUMN) if c not in frame.columns]
     if missing:
         raise ConfigError(

@@ -96,6 +96,14 @@ def load_batch(raw, name="CIFAR batch"):
             f"{name} should hold data of shape (n, 3072) and n labels. "
             f"Received: data {data.shape}, labels {labels.shape}"
         )
+    for what, values, top in (("pixels", data, 255), ("labels", labels, 9)):
+        # uint8 would wrap 300 to 44 without a word; an extracted batch has no checksum
+        low, high = (values.min(), values.max()) if values.size else (0, 0)
+        if values.dtype.kind not in "iu" or not 0 <= low <= high <= top:
+            raise FileFormatError(
+                f"{name} should hold {what} that are integers from 0 to {top}. Received: dtype "
+                f"{values.dtype}, values from {low} to {high}"
+            )
     images = data.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(images), labels.astype(np.uint8)
 

@@ -12,6 +12,7 @@ array([[0, 1, 2],
 """
 
 import gzip
+import math
 
 import numpy as np
 
@@ -30,7 +31,7 @@ def parse_idx(raw, name="IDX data"):
     header = 4 + 4 * ndim
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_TYPES[raw[2]])
-    expected = header + int(np.prod(shape)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize  # Python ints: no wrap-around
     if len(raw) != expected:
         raise FileFormatError(
             f"{name} should hold {expected} bytes for shape {shape}. Received: {len(raw)} bytes "

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from neuropil import datasets
-from neuropil.errors import ConfigError
+from neuropil.errors import ConfigError, FileFormatError
 
 pytest.importorskip("pandas")
 
@@ -38,6 +38,13 @@ def test_not_the_churn_table(tmp_path):
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ConfigError, match="not the bank-churn table"):
         datasets.churn(tmp_path / "other.csv")
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe\x00binary\x81\x82"])
+def test_an_unreadable_file_is_a_clear_error(content, tmp_path):
+    (tmp_path / "Churn_Modelling.csv").write_bytes(content)
+    with pytest.raises(FileFormatError, match="cannot be read as CSV text"):
+        datasets.churn(tmp_path)
 
 
 def test_preprocess_as_in_the_notes(shared_data):

@@ -226,6 +226,20 @@ def test_garbled_batches_are_clear_errors(tmp_path):
         cifar_module._batches_from_archive(broken)
 
 
+@pytest.mark.parametrize("data, labels, expected", [
+    (np.full((2, 3072), 300), [1, 2], "pixels that are integers from 0 to 255. Received: dtype "
+                                      "int64, values from 300 to 300"),
+    (np.full((2, 3072), -1), [1, 2], "pixels that are integers from 0 to 255"),
+    (np.full((2, 3072), 0.5), [1, 2], "pixels that are integers.*float64"),
+    (np.zeros((2, 3072), np.uint8), [1, 700], "labels that are integers from 0 to 9. Received: "
+                                              "dtype int64, values from 1 to 700"),
+])  # fmt: skip
+def test_out_of_range_batches_are_refused_not_wrapped(data, labels, expected):
+    # an extracted batch is read without a checksum; uint8 would turn 300 into 44 silently
+    with pytest.raises(FileFormatError, match=expected):
+        load_batch(pickle.dumps({b"data": data, b"labels": labels}, 3))
+
+
 def test_archive_without_all_batches(tmp_path):
     batches = make_batches()
     del batches["data_batch_3"]

@@ -78,6 +78,10 @@ def test_idx_with_a_short_payload(tmp_path):
         datasets.read_idx(path)
     with pytest.raises(FileFormatError, match="bad magic"):
         datasets.parse_idx(b"\x01\x02\x03\x04")
+    # sizes whose product wraps around in int64 (2**32 * 2**32 = 0) are still refused
+    huge = bytes([0, 0, 8, 2]) + (2**32 - 1).to_bytes(4, "big") * 2
+    with pytest.raises(FileFormatError, match="should hold 18446744065119617037 bytes"):
+        datasets.parse_idx(huge + b"\x00")
 
 
 def test_load_mnist_keeps_working(tmp_path):
