@@ -7,6 +7,7 @@ import sklearn.metrics as skm
 import neuropil as npl
 from neuropil import metrics
 from neuropil.errors import ConfigError, LabelError, ShapeError, UnknownNameError
+from neuropil.metrics.accuracy import _AccuracyByShape
 
 BATCHES = (7, 1, 30, 12, 50)  # uneven sizes; sums to 100
 N = sum(BATCHES)
@@ -270,8 +271,8 @@ def test_bad_constructor_arguments(make):
      ("mse", (None, 1), metrics.BinaryAccuracy),
      ("sparse_categorical_crossentropy", (None, 10), metrics.SparseCategoricalAccuracy),
      ("categorical_crossentropy", (None, 10), metrics.CategoricalAccuracy),
-     (None, (10,), metrics.CategoricalAccuracy),
-     (None, None, metrics.CategoricalAccuracy)],
+     (None, (10,), _AccuracyByShape),
+     (None, None, _AccuracyByShape)],
 )  # fmt: skip
 @pytest.mark.parametrize("name", ["accuracy", "acc"])
 def test_get_accuracy_variant(loss, shape, expected, name):
@@ -411,4 +412,87 @@ def test_accuracy_follows_the_loss_class_not_its_name():
     picked = metrics.get("accuracy", loss_name=binary, output_shape=(None, 3))
     assert type(picked).__name__ == "BinaryAccuracy"
     wrapped = losses.get(lambda y_true, y_pred: (y_pred - y_true).abs().mean())
-    assert type(metrics.get("accuracy", loss_name=wrapped)).__name__ == "CategoricalAccuracy"
+    assert type(metrics.get("accuracy", loss_name=wrapped)) is _AccuracyByShape
+
+
+def test_accuracy_for_a_loss_of_your_own_reads_the_labels_shape():
+    # Keras 3 decides by shapes for every loss; a custom loss with integer labels used to
+    # get CategoricalAccuracy and stop fit with a ShapeError
+    import neuropil.functional as F
+    from neuropil.layers import Dense, Input
+    from neuropil.models import Sequential
+
+    def my_loss(y_true, y_pred):
+        return F.sparse_categorical_crossentropy(y_true, y_pred)
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 4)).astype(np.float32)
+    labels = rng.integers(0, 3, 40)
+    model = Sequential([Input((4,)), Dense(3, activation="softmax")])
+    model.compile("adam", loss=my_loss, metrics=["accuracy"])
+    logged = model.fit(x, labels, epochs=1, batch_size=40, verbose=0).history["accuracy"][0]
+    before = model.predict(x, verbose=0)  # the weights the one batch's metric saw were updated
+    m = metrics.get("accuracy", loss_name=my_loss, output_shape=(None, 3))
+    assert m(labels, before) == metrics.SparseCategoricalAccuracy()(labels, before)
+    assert m.reset_state() is None and m(np.eye(3)[labels], before) == m.result()
+    assert 0 <= logged <= 1
+
+
+# -- Keras parity of the threshold metrics ----------------------------------------------------
+# Reference values printed by Keras 3.15 (keras.metrics, TensorFlow CPU) for the same inputs
+# (script: the same arrays through keras.metrics.AUC / Precision / Recall, two batches).
+_KERAS_AUC = {("ROC", "interpolation"): 0.8881503, ("ROC", "minoring"): 0.8724855,
+              ("ROC", "majoring"): 0.9038152, ("PR", "interpolation"): 0.8225132,
+              ("PR", "minoring"): 0.7279646, ("PR", "majoring"): 0.8314709}  # fmt: skip
+
+
+@pytest.mark.parametrize("curve, summation", sorted(_KERAS_AUC))
+def test_auc_curves_and_summation_methods_match_keras(curve, summation):
+    rng = np.random.default_rng(7)
+    y = (rng.random(60) < 0.3).astype("float32")
+    p = np.clip(0.35 * y + rng.random(60) * 0.7, 0, 1).astype("float32")
+    w = rng.uniform(0.2, 2.0, 60).astype("float32")
+    m = metrics.AUC(num_thresholds=50, curve=curve, summation_method=summation)
+    m.update_state(y[:25], p[:25], sample_weight=w[:25])
+    m.update_state(y[25:], p[25:], sample_weight=w[25:])
+    assert m.result() == pytest.approx(_KERAS_AUC[curve, summation], abs=1e-6)
+    again = metrics.deserialize(metrics.serialize(m))
+    assert (again.curve, again.summation_method) == (curve, summation)
+
+
+def test_auc_takes_keras_positional_arguments_and_checks_them():
+    assert metrics.AUC(20, "pr").curve == "PR"
+    with pytest.raises(TypeError):
+        metrics.AUC(20, "ROC", "interpolation", "auc", True)  # from_logits is keyword-only
+    for bad in [{"curve": True}, {"curve": "AP"}, {"summation_method": "trapezoid"},
+                {"from_logits": "yes"}]:  # fmt: skip
+        with pytest.raises(ConfigError, match=f"AUC {next(iter(bad))} must be.*Received"):
+            metrics.AUC(**bad)
+
+
+def test_float32_predictions_meet_thresholds_in_float32_as_keras_does():
+    # float32(0.3) > 0.3 in float64: compared in float64, a prediction equal to the threshold
+    # counted as positive, and Precision disagreed with BinaryAccuracy on the same data
+    y = np.array([0, 0, 1, 1, 0, 1], "float32")
+    p = np.array([0.3, 0.3, 0.3, 0.7, 0.1, 0.9], "float32")
+    assert metrics.Precision(thresholds=[0.1, 0.3, 0.7])(y, p) == pytest.approx([0.6, 1, 1])
+    assert metrics.Recall(thresholds=[0.1, 0.3, 0.7])(y, p) == pytest.approx([1, 2 / 3, 1 / 3])
+    for dtype in ("float32", "float64"):  # Keras gives 1.0 for both
+        two = np.array([0.4, 0.5], dtype)
+        assert metrics.AUC(num_thresholds=11)(np.array([0, 1], dtype), two) == 1.0
+
+
+def test_nan_predictions_are_below_every_threshold():
+    y, p = np.array([0, 0, 1, 1], "float32"), np.array([np.nan, 0.2, 0.9, np.nan], "float32")
+    assert metrics.Precision()(y, p) == 1.0  # Keras 3.15: 1.0, 0.5, 0.25
+    assert metrics.Recall()(y, p) == 0.5
+    assert metrics.AUC()(y, p) == pytest.approx(0.25)
+
+
+def test_precision_and_recall_thresholds_none_mean_one_half_and_strings_are_refused():
+    y, p = [0, 1, 1, 1], [0.6, 0.4, 0.7, 0.9]
+    assert metrics.Precision(thresholds=None)(y, p) == metrics.Precision(thresholds=0.5)(y, p)
+    assert metrics.Recall(None).get_config()["thresholds"] is None
+    for bad in ("0.5", [0.5, "0.7"], True):
+        with pytest.raises(ConfigError, match="thresholds must be a number"):
+            metrics.Recall(thresholds=bad)

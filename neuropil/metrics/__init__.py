@@ -26,7 +26,12 @@ import re
 
 from neuropil.backend import jsonable
 from neuropil.errors import ConfigError, unknown_name
-from neuropil.metrics.accuracy import BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
+from neuropil.metrics.accuracy import (
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    _AccuracyByShape,
+)
 from neuropil.metrics.base import Mean, MeanMetricWrapper, Metric
 from neuropil.metrics.confusion import AUC, Precision, Recall
 from neuropil.metrics.confusion_matrix import confusion_matrix
@@ -65,7 +70,9 @@ def _accuracy_class(loss, output_shape):
         return BinaryAccuracy
     if key == "sparse_categorical_crossentropy":
         return SparseCategoricalAccuracy
-    return CategoricalAccuracy
+    if key == "categorical_crossentropy":
+        return CategoricalAccuracy
+    return _AccuracyByShape
 
 
 def get(identifier, loss_name=None, from_logits=False, output_shape=None):
@@ -73,10 +80,12 @@ def get(identifier, loss_name=None, from_logits=False, output_shape=None):
 
     ``"accuracy"``/``"acc"`` picks the variant as Keras does: ``BinaryAccuracy`` when the loss is
     binary cross-entropy or the model's output has last dimension 1, ``SparseCategoricalAccuracy``
-    when the loss is sparse categorical cross-entropy, else ``CategoricalAccuracy``. As in Keras,
-    a metric made from a string is named by that string (``"acc"`` logs as ``acc``, ``"mae"`` as
-    ``mae``). ``loss_name`` may also be a loss object or function; a loss object's own
-    ``from_logits`` attribute counts as ``from_logits``.
+    for sparse categorical cross-entropy, ``CategoricalAccuracy`` for categorical
+    cross-entropy; for any other loss the labels' shape decides at each batch, as in Keras 3
+    (integer labels when y_true has fewer axes than y_pred or one column against several).
+    As in Keras, a metric made from a string is named by that string (``"acc"`` logs as
+    ``acc``, ``"mae"`` as ``mae``). ``loss_name`` may also be a loss object or function; a loss
+    object's own ``from_logits`` attribute counts as ``from_logits``.
 
     ``from_logits=True`` (neuropil's choice; Keras leaves it to the user): binary accuracy,
     precision and recall threshold at 0.0, which on logits is the same as 0.5 on probabilities,

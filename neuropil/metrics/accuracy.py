@@ -35,6 +35,14 @@ def _sparse_categorical_accuracy(y_true, y_pred):
     return t == p.argmax(axis=-1)
 
 
+def _accuracy_by_shape(y_true, y_pred):
+    """Keras 3's reading of "accuracy" when the loss does not tell: integer labels when y_true
+    has fewer axes than y_pred, or one column against several; otherwise one-hot labels."""
+    t, p = np.shape(y_true), np.shape(y_pred)
+    sparse = len(t) < len(p) or (len(t) > 0 and len(p) > 0 and t[-1] == 1 and p[-1] > 1)
+    return (_sparse_categorical_accuracy if sparse else _categorical_accuracy)(y_true, y_pred)
+
+
 class BinaryAccuracy(MeanMetricWrapper):
     """How often ``y_pred > threshold`` equals the 0/1 label.
 
@@ -84,3 +92,19 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
     def __init__(self, name=None):
         super().__init__(_sparse_categorical_accuracy, name=name or self.default_name)
+
+
+class _AccuracyByShape(MeanMetricWrapper):
+    """``"accuracy"`` for a loss that does not say which labels it takes (a function of the
+    user's own, mean squared error, no loss): sparse or categorical by the labels' shape, as
+    Keras 3 decides for every loss.
+
+    >>> m = _AccuracyByShape()
+    >>> m([2, 0], [[0.1, 0.2, 0.7], [0.3, 0.6, 0.1]]), m([[0, 1]], [[0.4, 0.6]])
+    (0.5, 0.6666666666666666)
+    """
+
+    default_name = "accuracy"
+
+    def __init__(self, name=None):
+        super().__init__(_accuracy_by_shape, name=name or self.default_name)

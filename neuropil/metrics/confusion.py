@@ -15,17 +15,18 @@ class _ConfusionCounts(Metric):
     """
 
     def _set_thresholds(self, thresholds):
-        try:
-            thr = np.atleast_1d(np.asarray(thresholds, dtype=np.float64))
-        except (TypeError, ValueError):
-            thr = np.array([np.nan])
-        if thr.ndim != 1 or thr.size == 0 or not np.all(np.isfinite(thr)):
+        given = np.asarray(thresholds, dtype=object)
+        numbers = all(isinstance(t, (int, float, np.number)) and not isinstance(t, bool)
+                      for t in given.ravel())  # fmt: skip
+        thr = np.atleast_1d(np.asarray(thresholds, dtype=np.float64)) if numbers else None
+        if thr is None or thr.ndim != 1 or thr.size == 0 or not np.all(np.isfinite(thr)):
             raise ConfigError(
                 f"{type(self).__name__} thresholds must be a number or a list of numbers. "
                 f"Received: {thresholds!r}"
             )
         self._order = np.argsort(thr, kind="stable")
         self._sorted = thr[self._order]
+        self._as_dtype = {}  # the sorted thresholds in each float dtype predictions came in
 
     def reset_state(self):
         self._counts = np.zeros((4, self._sorted.size))  # tp, fp, fn, tn in sorted order
@@ -40,7 +41,15 @@ class _ConfusionCounts(Metric):
         p = self._prepare(p.ravel())
         w = None if sample_weight is None else _weights(sample_weight, t.shape, self.name).ravel()
         T = self._sorted.size
-        bucket = np.searchsorted(self._sorted, p, side="left")  # thresholds strictly below p
+        if p.dtype.kind != "f":
+            p = p.astype(np.float64)
+        # compared in the predictions' own precision, as BinaryAccuracy and Keras do: float32(0.3)
+        # is above the float64 0.3, so it would count as positive at the threshold 0.3
+        thresholds = self._as_dtype.get(p.dtype)
+        if thresholds is None:
+            thresholds = self._as_dtype[p.dtype] = self._sorted.astype(p.dtype)
+        bucket = np.searchsorted(thresholds, p, side="left")  # thresholds strictly below p
+        bucket[np.isnan(p)] = 0  # NaN is above no threshold (searchsorted puts it above all)
         hist = np.bincount(bucket + (T + 1) * pos, weights=w, minlength=2 * (T + 1))
         hist = hist.reshape(2, T + 1)  # row 0: negatives, row 1: positives
         above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]  # weight with p > threshold
@@ -58,8 +67,8 @@ def _ratio(num, den):
 
 
 class _ThresholdMetric(_ConfusionCounts):
-    def __init__(self, thresholds=0.5, name=None):
-        self._set_thresholds(thresholds)
+    def __init__(self, thresholds=None, name=None):
+        self._set_thresholds(0.5 if thresholds is None else thresholds)  # None: Keras's default
         self.thresholds = thresholds
         super().__init__(name=name)
 
@@ -106,19 +115,26 @@ class Recall(_ThresholdMetric):
 
 
 class AUC(_ConfusionCounts):
-    """Area under the ROC curve, approximated with ``num_thresholds`` fixed thresholds.
+    """Area under the ROC curve (``curve="ROC"``) or the precision-recall curve (``"PR"``),
+    approximated with ``num_thresholds`` fixed thresholds.
 
     As in Keras, the thresholds are ``-1e-7``, ``i / (num_thresholds - 1)`` for
-    ``i = 1 .. num_thresholds - 2`` and ``1 + 1e-7``; the true/false positive rates at each give
-    a piecewise-linear curve whose area is summed with the trapezoidal rule (Keras's default
-    ``summation_method="interpolation"``). The state is four count arrays, so batches
-    accumulate exactly.
+    ``i = 1 .. num_thresholds - 2`` and ``1 + 1e-7``; each gives a point of the curve (true
+    against false positive rate, or precision against recall), and ``summation_method`` sums
+    the area between neighbouring points:
 
-    The approximation: predictions between the same two thresholds count as ties, so the result
-    is the exact ROC AUC of the predictions rounded up to the threshold grid. It is off by at
-    most the share of positive/negative pairs that share a bucket: about 1e-3 to 1e-2 for 200
-    thresholds and spread-out predictions, worse when predictions crowd near 0 or 1. Predictions
-    are clipped to [0, 1]; ``from_logits=True`` applies a sigmoid first.
+    - ``"interpolation"`` (the default): ROC by trapezoids; PR by Davis and Goadrich's
+      interpolation (2006), which lets the true positives grow linearly with the predicted
+      positives between two thresholds. With TP = a*P + b there, precision is TP/P and recall
+      TP/positives, so the area is a*(dTP + b*ln(P0/P1))/positives.
+    - ``"minoring"`` / ``"majoring"``: rectangles as high as the lower / higher end.
+
+    The state is four count arrays, so batches accumulate exactly. Predictions between the same
+    two thresholds count as ties, so the result is the exact area for the predictions rounded
+    up to the threshold grid: for ROC off by at most the share of positive/negative pairs that
+    share a bucket, about 1e-3 to 1e-2 for 200 thresholds and spread-out predictions.
+    Predictions are compared in their own float precision and clipped to [0, 1];
+    ``from_logits=True`` applies a sigmoid first.
 
     >>> from neuropil import metrics
     >>> metrics.AUC()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
@@ -126,31 +142,71 @@ class AUC(_ConfusionCounts):
     """
 
     default_name = "auc"
+    CURVES = ("ROC", "PR")
+    SUMMATIONS = ("interpolation", "minoring", "majoring")
 
-    def __init__(self, num_thresholds=200, from_logits=False, name=None):
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
+                 name=None, *, from_logits=False):  # fmt: skip
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)):
             raise ConfigError(
                 f"AUC num_thresholds must be an integer. Received: {num_thresholds!r}"
             )
         if num_thresholds < 2:
             raise ConfigError(f"AUC num_thresholds must be at least 2. Received: {num_thresholds}")
+        choices = (("curve", curve, self.CURVES), ("summation_method", summation_method,
+                                                   self.SUMMATIONS))  # fmt: skip
+        for argument, value, valid in choices:
+            if not isinstance(value, str) or value.upper() not in [v.upper() for v in valid]:
+                raise ConfigError(
+                    f"AUC {argument} must be one of {', '.join(map(repr, valid))}. "
+                    f"Received: {argument}={value!r}"
+                )
+        if not isinstance(from_logits, (bool, np.bool_)):
+            raise ConfigError(f"AUC from_logits must be True or False. Received: {from_logits!r}")
         self.num_thresholds, self.from_logits = int(num_thresholds), bool(from_logits)
+        self.curve, self.summation_method = curve.upper(), summation_method.lower()
         inner = np.arange(1, num_thresholds - 1) / (num_thresholds - 1)
         self._set_thresholds(np.concatenate([[-1e-7], inner, [1 + 1e-7]]))
         super().__init__(name=name)
 
     def get_config(self):
-        config = {"num_thresholds": self.num_thresholds, "from_logits": self.from_logits}
-        return {"name": self.name, **config}
+        return {
+            "name": self.name,
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve,
+            "summation_method": self.summation_method,
+            "from_logits": self.from_logits,
+        }
 
     def _prepare(self, y_pred):
-        y_pred = y_pred.astype(np.float64)
+        if y_pred.dtype.kind != "f":
+            y_pred = y_pred.astype(np.float64)
         if self.from_logits:
-            y_pred = 0.5 * (1.0 + np.tanh(0.5 * y_pred))  # sigmoid without overflow
-        return np.clip(y_pred, 0.0, 1.0)
+            half = np.asarray(0.5, dtype=y_pred.dtype)
+            y_pred = half * (1 + np.tanh(half * y_pred))  # sigmoid without overflow
+        return np.clip(y_pred, 0, 1)
 
     def result(self):
         tp, fp, fn, tn = self._counts
-        tpr, fpr = _ratio(tp, tp + fn), _ratio(fp, fp + tn)
-        # thresholds rise, so both rates fall: trapezoids between neighbouring points
-        return float(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2))
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return self._interpolated_pr_area(tp, fp, fn)
+        if self.curve == "ROC":
+            x, y = _ratio(fp, fp + tn), _ratio(tp, tp + fn)  # false / true positive rates
+        else:
+            x, y = _ratio(tp, tp + fn), _ratio(tp, tp + fp)  # recall, precision
+        heights = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
+                   "majoring": np.maximum(y[:-1], y[1:])}[self.summation_method]  # fmt: skip
+        # thresholds rise, so x falls: one rectangle or trapezoid between neighbouring points
+        return float(np.sum((x[:-1] - x[1:]) * heights))
+
+    @staticmethod
+    def _interpolated_pr_area(tp, fp, fn):
+        predicted = tp + fp
+        d_tp, d_predicted = tp[:-1] - tp[1:], predicted[:-1] - predicted[1:]
+        slope = _ratio(d_tp, np.maximum(d_predicted, 0))
+        intercept = tp[1:] - slope * predicted[1:]
+        both = (predicted[:-1] > 0) & (predicted[1:] > 0)
+        ratio = np.divide(predicted[:-1], predicted[1:], out=np.ones_like(d_tp), where=both)
+        positives = tp[1:] + fn[1:]
+        area = _ratio(slope * (d_tp + intercept * np.log(ratio)), positives)
+        return float(np.sum(area))
