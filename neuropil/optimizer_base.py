@@ -20,6 +20,7 @@ The optimizers themselves (SGD, Adam, ...) live in ``neuropil.optimizers``.
 True
 """
 
+import inspect
 import math
 import numbers
 
@@ -48,6 +49,40 @@ def _hyper(owner, name, value, rule=">=0", allow_none=False):
             f"{owner} expects {name} to be a number {text}. Received: {name}={value!r}"
         )
     return float(value)
+
+
+def _takes_step(fn, owner):
+    """Whether a callable learning rate takes the step count (a schedule) or nothing (Keras's
+    plain callable); neither is a ConfigError now rather than a TypeError at the first step."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # some built-ins do not say: call them with the step
+        return True
+    for arguments in ((0,), ()):
+        try:
+            signature.bind(*arguments)
+            return bool(arguments)
+        except TypeError:
+            pass
+    raise ConfigError(
+        f"{owner} expects learning_rate to be a number, a schedule (a callable of the step "
+        f"count) or a callable of no arguments. Received: {fn!r} with arguments {signature}"
+    )
+
+
+def _init_keywords(cls):
+    """The argument names ``cls(...)`` takes, following ``**kwargs`` up to the base class that
+    consumes them; None if some class takes any keyword."""
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        parameters = list(inspect.signature(init).parameters.values())[1:]  # after self
+        names |= {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            return names
+    return None
 
 
 class _Group:
@@ -114,14 +149,18 @@ class Optimizer:
         if isinstance(value, dict):
             value = schedules.deserialize(value)
         if callable(value) and not isinstance(value, type):
+            self._lr_takes_step = _takes_step(value, type(self).__name__)
             self._learning_rate = value
         else:
             self._learning_rate = _hyper(type(self).__name__, "learning_rate", value)
 
     def current_learning_rate(self):
-        """The learning rate the next ``step`` uses: a schedule is evaluated at ``iterations``."""
+        """The learning rate the next ``step`` uses: a schedule is evaluated at ``iterations``,
+        a function of no arguments (Keras's callable learning rate) is called as it is."""
         lr = self._learning_rate
-        return float(lr(self.iterations)) if callable(lr) else lr
+        if not callable(lr):
+            return lr
+        return float(lr(self.iterations) if self._lr_takes_step else lr())
 
     # -- building ------------------------------------------------------------------------------
     @property
@@ -155,7 +194,12 @@ class Optimizer:
                         grp.state[name][grp.slices[j]] = values
         if self._pending_state is not None:
             state, self._pending_state = self._pending_state, None
-            self.set_state(state)
+            try:
+                self.set_state(state)
+            except Exception:  # a state that does not fit: unbuilt again, the state still kept
+                self._groups, self.params, self._built = [], [], False
+                self._pending_state = state
+                raise
 
     def _state_by_param(self):
         """{id(parameter): {slot: copy of its state}} for every built parameter."""
@@ -311,19 +355,24 @@ class Optimizer:
         return config
 
     @classmethod
-    def from_config(cls, config):
-        """An optimizer from ``get_config()`` (on ``Optimizer`` itself: from ``serialize``)."""
+    def from_config(cls, config, custom_objects=None):
+        """An optimizer from ``get_config()`` (on ``Optimizer`` itself: from ``serialize``);
+        ``custom_objects`` maps the names of schedules of your own to their classes."""
         if cls is Optimizer:
             from neuropil.optimizers import deserialize  # the registry lives one floor up
 
-            return deserialize(config)
-        try:
-            return cls(**config)
-        except TypeError as exc:
+            return deserialize(config, custom_objects)
+        config = dict(config)
+        accepted = _init_keywords(cls)
+        unknown = sorted(set(config) - accepted) if accepted is not None else []
+        if unknown:
             raise ConfigError(
-                f"{cls.__name__}.from_config got keys it does not know ({exc}). "
+                f"{cls.__name__}.from_config got keys it does not know: {unknown}. "
                 f"Received: {sorted(config)}"
-            ) from None
+            )
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)
 
     def _state_layout(self):
         """{state key: (flat array, slice, shape)} for every parameter's state."""

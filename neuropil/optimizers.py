@@ -308,8 +308,9 @@ def serialize(optimizer):
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def deserialize(config):
-    """An optimizer from ``serialize`` output.
+def deserialize(config, custom_objects=None):
+    """An optimizer from ``serialize`` output; ``custom_objects`` maps the names of your own
+    ``Optimizer`` or ``LearningRateSchedule`` subclasses to them.
 
     >>> type(deserialize({"class_name": "RMSprop", "config": {"rho": 0.8}})).__name__
     'RMSprop'
@@ -319,9 +320,14 @@ def deserialize(config):
             f"deserialize expects a dict with 'class_name' and 'config'. Received: {config!r}"
         )
     name = config["class_name"]
-    if not isinstance(name, str) or name.lower() not in _OPTIMIZERS:
+    own = (custom_objects or {}).get(name)
+    if isinstance(own, type) and issubclass(own, Optimizer):
+        cls = own
+    elif not isinstance(name, str) or name.lower() not in _OPTIMIZERS:
         raise unknown_name("optimizer", name, _OPTIMIZERS)
-    return _OPTIMIZERS[name.lower()].from_config(dict(config.get("config", {})))
+    else:
+        cls = _OPTIMIZERS[name.lower()]
+    return cls.from_config(dict(config.get("config") or {}), custom_objects)
 
 
 def get(identifier):

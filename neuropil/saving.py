@@ -265,12 +265,14 @@ def load_model(filepath, compile=True, custom_objects=None):
             listed = {key: [metrics.deserialize(m, custom_objects)
                             for m in compile_config.get(key) or []]
                       for key in ("metrics", "weighted_metrics")}  # fmt: skip
-            model.compile(optimizers.deserialize(compile_config["optimizer"]), loss, **listed)
+            optimizer = optimizers.deserialize(compile_config["optimizer"], custom_objects)
+            model.compile(optimizer, loss, **listed)
         except (NeuropilError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _bad(
                 filepath,
-                f"the compile settings are invalid ({exc}). A loss or metric of your own: pass "
-                "load_model(..., custom_objects={name: it}); or load_model(..., compile=False)",
+                f"the compile settings are invalid ({exc}). A loss, metric, optimizer or "
+                "learning-rate schedule of your own: pass load_model(..., "
+                "custom_objects={name: it}); or load_model(..., compile=False)",
             ) from None
         if "optimizer.npz" in members and model.built:
             model._prepare_training()

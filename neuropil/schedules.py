@@ -12,6 +12,7 @@ neuropil's own convenience.
 (0.025, 0.1)
 """
 
+import inspect
 import math
 import numbers
 
@@ -46,6 +47,8 @@ class LearningRateSchedule:
     0.0125
     """
 
+    name = None  # the built-in schedules take name=, as Keras's do; it changes nothing
+
     def __call__(self, step):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(step)")
 
@@ -55,7 +58,24 @@ class LearningRateSchedule:
     @classmethod
     def from_config(cls, config):
         """Rebuild a schedule from ``get_config()`` output."""
+        try:
+            accepted = inspect.signature(cls).parameters
+        except (TypeError, ValueError):
+            accepted = None
+        if accepted is not None and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+            unknown = sorted(set(config) - set(accepted))
+            if unknown:
+                raise ConfigError(
+                    f"{cls.__name__} does not take {unknown}; it takes {list(accepted)}. "
+                    f"Received: {sorted(config)}"
+                )
         return cls(**config)
+
+
+def _name(owner, name):
+    if name is not None and not isinstance(name, str):
+        raise ConfigError(f"{owner} expects name to be a string or None. Received: {name!r}")
+    return name
 
 
 class ExponentialDecay(LearningRateSchedule):
@@ -69,12 +89,13 @@ class ExponentialDecay(LearningRateSchedule):
     (0.1, 0.1, 0.05)
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        name = type(self).__name__
-        self.initial_learning_rate = _initial(name, initial_learning_rate)
-        self.decay_steps = _number(name, "decay_steps", decay_steps, 0, strict=True)
-        self.decay_rate = _number(name, "decay_rate", decay_rate, 0)
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        owner = type(self).__name__
+        self.initial_learning_rate = _initial(owner, initial_learning_rate)
+        self.decay_steps = _number(owner, "decay_steps", decay_steps, 0, strict=True)
+        self.decay_rate = _number(owner, "decay_rate", decay_rate, 0)
         self.staircase = bool(staircase)
+        self.name = _name(owner, name)
 
     def _progress(self, step):
         p = float(step) / self.decay_steps
@@ -89,6 +110,7 @@ class ExponentialDecay(LearningRateSchedule):
             "decay_steps": self.decay_steps,
             "decay_rate": self.decay_rate,
             "staircase": self.staircase,
+            "name": self.name,
         }
 
 
@@ -113,25 +135,26 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     (1.0, 0.5, 0.1)
     """
 
-    def __init__(self, boundaries, values):
-        name = type(self).__name__
+    def __init__(self, boundaries, values, name=None):
+        owner = type(self).__name__
+        self.name = _name(owner, name)
         try:
             boundaries, values = list(boundaries), list(values)
         except TypeError:
             raise ConfigError(
-                f"{name} expects lists for boundaries and values. "
+                f"{owner} expects lists for boundaries and values. "
                 f"Received: boundaries={boundaries!r}, values={values!r}"
             ) from None
         if len(values) != len(boundaries) + 1:
             raise ConfigError(
-                f"{name} expects one more value than boundaries. Received: "
+                f"{owner} expects one more value than boundaries. Received: "
                 f"{len(boundaries)} boundaries={boundaries} and {len(values)} values={values}"
             )
-        self.boundaries = [_number(name, "boundaries", b) for b in boundaries]
-        self.values = [_number(name, "values", v, 0) for v in values]
+        self.boundaries = [_number(owner, "boundaries", b) for b in boundaries]
+        self.values = [_number(owner, "values", v, 0) for v in values]
         if any(a >= b for a, b in zip(self.boundaries[:-1], self.boundaries[1:], strict=True)):
             raise ConfigError(
-                f"{name} expects strictly increasing boundaries. Received: boundaries={boundaries}"
+                f"{owner} expects strictly increasing boundaries. Received: boundaries={boundaries}"
             )
 
     def __call__(self, step):
@@ -141,7 +164,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return self.values[-1]
 
     def get_config(self):
-        return {"boundaries": list(self.boundaries), "values": list(self.values)}
+        return {"boundaries": list(self.boundaries), "values": list(self.values), "name": self.name}
 
 
 class StepDecay(LearningRateSchedule):
@@ -156,11 +179,12 @@ class StepDecay(LearningRateSchedule):
     (0.1, 0.01, 0.001)
     """
 
-    def __init__(self, initial_learning_rate, step_size, factor):
-        name = type(self).__name__
-        self.initial_learning_rate = _initial(name, initial_learning_rate)
-        self.step_size = _number(name, "step_size", step_size, 0, strict=True, integer=True)
-        self.factor = _number(name, "factor", factor, 0)
+    def __init__(self, initial_learning_rate, step_size, factor, name=None):
+        owner = type(self).__name__
+        self.name = _name(owner, name)
+        self.initial_learning_rate = _initial(owner, initial_learning_rate)
+        self.step_size = _number(owner, "step_size", step_size, 0, strict=True, integer=True)
+        self.factor = _number(owner, "factor", factor, 0)
 
     def __call__(self, step):
         return self.initial_learning_rate * self.factor ** (int(step) // self.step_size)
@@ -170,6 +194,7 @@ class StepDecay(LearningRateSchedule):
             "initial_learning_rate": self.initial_learning_rate,
             "step_size": self.step_size,
             "factor": self.factor,
+            "name": self.name,
         }
 
 
@@ -184,14 +209,14 @@ class PolynomialDecay(LearningRateSchedule):
     (0.05, 0.0)
     """
 
-    def __init__(
-        self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False
-    ):
-        name = type(self).__name__
-        self.initial_learning_rate = _initial(name, initial_learning_rate)
-        self.decay_steps = _number(name, "decay_steps", decay_steps, 0, strict=True)
-        self.end_learning_rate = _number(name, "end_learning_rate", end_learning_rate, 0)
-        self.power = _number(name, "power", power, 0)
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
+                 cycle=False, name=None):  # fmt: skip
+        owner = type(self).__name__
+        self.name = _name(owner, name)
+        self.initial_learning_rate = _initial(owner, initial_learning_rate)
+        self.decay_steps = _number(owner, "decay_steps", decay_steps, 0, strict=True)
+        self.end_learning_rate = _number(owner, "end_learning_rate", end_learning_rate, 0)
+        self.power = _number(owner, "power", power, 0)
         self.cycle = bool(cycle)
 
     def __call__(self, step):
@@ -210,6 +235,7 @@ class PolynomialDecay(LearningRateSchedule):
             "end_learning_rate": self.end_learning_rate,
             "power": self.power,
             "cycle": self.cycle,
+            "name": self.name,
         }
 
 
@@ -226,19 +252,19 @@ class CosineDecay(LearningRateSchedule):
     (0.1, 0.055, 0.01, 0.01)
     """
 
-    def __init__(
-        self, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0
-    ):
-        name = type(self).__name__
-        self.initial_learning_rate = _initial(name, initial_learning_rate)
-        self.decay_steps = _number(name, "decay_steps", decay_steps, 0, strict=True)
-        self.alpha = _number(name, "alpha", alpha, 0)
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None,
+                 warmup_target=None, warmup_steps=0):  # fmt: skip
+        owner = type(self).__name__
+        self.name = _name(owner, name)  # name comes before warmup_target, as in Keras
+        self.initial_learning_rate = _initial(owner, initial_learning_rate)
+        self.decay_steps = _number(owner, "decay_steps", decay_steps, 0, strict=True)
+        self.alpha = _number(owner, "alpha", alpha, 0)
         if self.alpha > 1:
-            raise ConfigError(f"{name} expects alpha in [0, 1]. Received: alpha={alpha!r}")
+            raise ConfigError(f"{owner} expects alpha in [0, 1]. Received: alpha={alpha!r}")
         self.warmup_target = None
         if warmup_target is not None:
-            self.warmup_target = _number(name, "warmup_target", warmup_target, 0)
-        self.warmup_steps = _number(name, "warmup_steps", warmup_steps, 0)
+            self.warmup_target = _number(owner, "warmup_target", warmup_target, 0)
+        self.warmup_steps = _number(owner, "warmup_steps", warmup_steps, 0)
 
     def __call__(self, step):
         step, start = float(step), self.initial_learning_rate
@@ -257,6 +283,7 @@ class CosineDecay(LearningRateSchedule):
             "alpha": self.alpha,
             "warmup_target": self.warmup_target,
             "warmup_steps": self.warmup_steps,
+            "name": self.name,
         }
 
 
@@ -287,8 +314,9 @@ def serialize(schedule):
     return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
 
 
-def deserialize(config):
-    """Rebuild a schedule from ``serialize`` output.
+def deserialize(config, custom_objects=None):
+    """Rebuild a schedule from ``serialize`` output; ``custom_objects`` maps the names of
+    ``LearningRateSchedule`` subclasses of your own to them.
 
     >>> deserialize({"class_name": "StepDecay", "config": {"initial_learning_rate": 0.1,
     ...              "step_size": 5, "factor": 0.5}})(5)
@@ -299,10 +327,13 @@ def deserialize(config):
             f"deserialize expects a dict with 'class_name' and 'config'. Received: {config!r}"
         )
     name = config["class_name"]
+    own = (custom_objects or {}).get(name)
+    if isinstance(own, type) and issubclass(own, LearningRateSchedule):
+        return own.from_config(dict(config.get("config") or {}))
     lookup = {k.lower(): v for k, v in _SCHEDULES.items()}
     if not isinstance(name, str) or name.lower() not in lookup:
         raise unknown_name("learning-rate schedule", name, _SCHEDULES)
-    return lookup[name.lower()].from_config(dict(config.get("config", {})))
+    return lookup[name.lower()].from_config(dict(config.get("config") or {}))
 
 
 def get(identifier):

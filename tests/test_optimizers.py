@@ -456,8 +456,8 @@ def test_get():
     assert message.endswith("Received: 'adamax'") and isinstance(info.value, KeyError)
     with pytest.raises(ConfigError, match="Received: 3"):
         optimizers.get(3)
-    with pytest.raises(ConfigError, match="unexpected"):
-        Adam.from_config({"beta_3": 0.5})
+    with pytest.raises(ConfigError, match=r"does not know: \['beta_3'\]. Received"):
+        Adam.from_config({"beta_3": 0.5, "beta_1": 0.8})
 
 
 @pytest.mark.parametrize("make, argument", [
@@ -493,3 +493,66 @@ def test_sgd_docstring_names_the_three_batch_regimes():
 def test_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_callable_of_no_arguments_is_a_keras_learning_rate():
+    params = make_params("float64", shapes=[(3,)])
+    params[0].grad = np.ones(3)
+    SGD(learning_rate=lambda: 0.25, params=params).step()  # Keras 3: "takes no arguments"
+    np.testing.assert_allclose(params[0].data, make_params("float64", shapes=[(3,)])[0].data - 0.25)
+    steps = []
+    opt = SGD(learning_rate=lambda step: steps.append(step) or 0.1, params=params)
+    opt.step(), opt.step()
+    assert steps == [0, 1]  # a schedule receives the step count
+
+
+def test_a_learning_rate_callable_of_other_arguments_is_refused_at_once():
+    with pytest.raises(ConfigError, match="learning_rate to be a number, a schedule.*Received"):
+        Adam(learning_rate=lambda step, epoch: 0.1)
+
+
+def test_a_state_that_does_not_fit_leaves_the_optimizer_unbuilt():
+    source = Adam(params=make_params(shapes=[(3,)]))
+    source.iterations = 500
+    state = source.get_state()
+    opt = Adam()
+    opt.set_state(state)
+    params = make_params(shapes=[(2, 2)])
+    for _ in range(2):  # the second build must not go on with zero moments at step 500
+        with pytest.raises(ShapeError, match="momentum.0 of shape"):
+            opt.build(params)
+        assert not opt.built and opt.params == []
+
+
+class Halving(schedules.LearningRateSchedule):
+    """A schedule of the user's own."""
+
+    def __init__(self, start=0.1):
+        self.start = start
+
+    def __call__(self, step):
+        return self.start / 2**step
+
+    def get_config(self):
+        return {"start": self.start}
+
+
+class SignSGD(SGD):
+    """An optimizer of the user's own."""
+
+
+def test_schedules_and_optimizers_of_your_own_load_with_custom_objects(tmp_path):
+    from neuropil.errors import FileFormatError
+    from neuropil.layers import Dense, Input
+    from neuropil.models import Sequential, load_model
+
+    model = Sequential([Input((2,)), Dense(1)])
+    model.compile(SignSGD(learning_rate=Halving(0.2)), loss="mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, batch_size=2, verbose=0)
+    model.save(tmp_path / "m.npil")
+    with pytest.raises(FileFormatError, match="schedule of your own: pass"):
+        load_model(tmp_path / "m.npil")
+    loaded = load_model(tmp_path / "m.npil",
+                        custom_objects={"Halving": Halving, "SignSGD": SignSGD})  # fmt: skip
+    assert type(loaded.optimizer) is SignSGD and loaded.optimizer.iterations == 2
+    assert loaded.optimizer.current_learning_rate() == pytest.approx(0.05)

@@ -162,3 +162,21 @@ def test_step_decay_docstring_says_it_is_neuropils_own():
 def test_doctests():
     result = doctest.testmod(schedules, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_unknown_keys_are_named_even_inside_an_optimizer_config():
+    settings = {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rat": 0.5}
+    config = {"class_name": "ExponentialDecay", "config": settings}
+    with pytest.raises(ConfigError, match=r"ExponentialDecay does not take \['decay_rat'\]"):
+        schedules.deserialize(config)
+    with pytest.raises(ConfigError, match="ExponentialDecay does not take"):
+        optimizers.Adam.from_config({"learning_rate": config, "beta_1": 0.8})
+
+
+def test_schedules_take_a_name_in_keras_positions():
+    assert ExponentialDecay(0.1, 10, 0.5, False, "decay").name == "decay"
+    assert CosineDecay(0.1, 10, 0.0, "cosine", 0.2, 5).warmup_target == 0.2  # name before warmup
+    again = schedules.deserialize(schedules.serialize(PolynomialDecay(0.1, 10, name="poly")))
+    assert again.name == "poly" and again(10) == pytest.approx(0.0001)
+    with pytest.raises(ConfigError, match="name to be a string or None"):
+        StepDecay(0.1, 5, 0.5, name=3)
