@@ -47,7 +47,7 @@ def run(data_path=DEFAULT_DATA, seed=0, epochs=1000, verbose=2):
     history = model.fit(x_train, y_train, validation_split=0.33, batch_size=10, epochs=epochs,
                         callbacks=[stop], verbose=verbose)  # fmt: skip
     seconds = time.perf_counter() - start
-    predicted = (model.predict(x_test)[:, 0] > 0.5).astype(int)
+    predicted = (model.predict(x_test, verbose=0)[:, 0] > 0.5).astype(int)
     return {
         "accuracy": float((predicted == y_test).mean()),
         "confusion": confusion_matrix(y_test.astype(int), predicted).tolist(),

@@ -42,12 +42,18 @@ def output_size(n, f, p=0, s=1):
     return (n + 2 * p - f) // s + 1
 
 
-def _show(ax, values, title, cmap="gray"):
-    ax.imshow(values, cmap=cmap)
+def _show(ax, values, title, signed=False):
+    """Grey for images; for a filter, red positive and blue negative as in plot.filters."""
+    if signed:
+        limit = np.abs(values).max()
+        ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    else:
+        ax.imshow(values, cmap="gray")
     mid = (values.max() + values.min()) / 2
     for (i, j), v in np.ndenumerate(values):
-        color = "black" if cmap != "gray" or v > mid else "white"
-        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=10, color=color)
+        dark = abs(v) > 0.5 * limit if signed else v <= mid  # white text on dark cells
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=10,
+                color="white" if dark else "black")  # fmt: skip
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -72,7 +78,7 @@ def run(out="figures", quick=False):
     fig, axes = plt.subplots(1, 5, figsize=(17, 3.9), layout="constrained",
                              gridspec_kw={"width_ratios": [6, 3, 4, 4, 6]})  # fmt: skip
     _show(axes[0], IMAGE, "6x6 image (0 dark, 1 bright)")
-    _show(axes[1], VERTICAL_EDGE, "3x3 vertical-edge filter", cmap="bwr_r")
+    _show(axes[1], VERTICAL_EDGE, "3x3 vertical-edge filter", signed=True)
     _show(axes[2], by_hand, "output 4x4 = 6 - 3 + 1")
     _show(axes[3], scaled, "output scaled to 0..255")
     _show(axes[4], padded, "padding 1: 6 + 2 - 3 + 1 = 6")

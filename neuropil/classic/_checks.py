@@ -84,8 +84,21 @@ def targets(owner, y, n_samples, allowed):
         )
     if allowed is not None and not np.all(np.isin(array, allowed)):
         bad = np.unique(array[~np.isin(array, allowed)])
-        raise ConfigError(f"{owner} targets must be in {list(allowed)}. Received: {bad.tolist()}")
+        choices = " or ".join(f"{v:g}" for v in allowed)
+        raise ConfigError(f"{owner} targets must each be {choices}. Received: {some_values(bad)}")
     return array
+
+
+def some_values(values, shown=5):
+    """At most ``shown`` of ``values`` for an error message, and how many there are in all.
+
+    >>> some_values(np.arange(8.0) / 3)
+    '[0, 0.333333, 0.666667, 1, 1.33333, ...] (8 distinct values)'
+    """
+    listed = ", ".join(f"{v:g}" for v in values[:shown])
+    if len(values) <= shown:
+        return f"[{listed}]"
+    return f"[{listed}, ...] ({len(values)} distinct values)"
 
 
 def fitted(owner, weights):

@@ -128,7 +128,8 @@ class MPNeuron:
         if not np.all((values == 0) | (values == 1)):
             bad = np.unique(values[(values != 0) & (values != 1)])
             raise ConfigError(
-                f"MPNeuron inputs must be binary (0 or 1). Received: values {bad.tolist()}"
+                "MPNeuron inputs must be binary (0 or 1). "
+                f"Received: values {_checks.some_values(bad)}"
             )
         return values.astype(np.int64), single
 

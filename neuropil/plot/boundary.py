@@ -177,15 +177,16 @@ def decision_boundary(
     elif len(classes) > 1:
         ax.contour(xs, ys, index, levels=np.arange(len(classes) - 1) + 0.5, colors="black",
                    linewidths=1.2)  # fmt: skip
+    from matplotlib.patches import Patch
+
     size = 40 if len(x) <= 200 else 18 if len(x) <= 1000 else 8
     handles = []
+    shades = shade_colors(len(classes))
     if truth is None:
-        from matplotlib.patches import Patch
-
         handles.append(ax.scatter(x[:, 0], x[:, 1], s=size, c="black", label="data"))
         handles += [
             Patch(facecolor=colour, edgecolor="0.4", label=f"predicted {names[i]}")
-            for i, colour in enumerate(shade_colors(len(classes)))
+            for i, colour in enumerate(shades)
         ]
     else:
         for i, c in enumerate(classes):
@@ -196,6 +197,9 @@ def decision_boundary(
                     marker=MARKERS[i % len(MARKERS)], edgecolors="black", linewidths=0.6,
                     label=names[i],
                 ))  # fmt: skip
+            else:  # a region the model predicts but no point belongs to: name its shade
+                handles.append(Patch(facecolor=shades[i], edgecolor="0.4",
+                                     label=f"{names[i]} (no points)"))  # fmt: skip
     ax.set_xlim(extent[:2])
     ax.set_ylim(extent[2:])
     ax.set_xlabel(feature_names[0])

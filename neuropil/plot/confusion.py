@@ -9,7 +9,7 @@
 import numpy as np
 
 from neuropil import metrics
-from neuropil.errors import ConfigError
+from neuropil.errors import ConfigError, ShapeError
 from neuropil.plot._common import figure_and_axes, finish
 
 _NORMALIZE = {
@@ -66,6 +66,10 @@ def confusion_matrix(
             raise ConfigError("confusion_matrix labels must name at least one class. Received: []")
     counts = metrics.confusion_matrix(y_true, y_pred, None if labels is None else len(labels))
     k = counts.shape[0]
+    if k == 0:
+        raise ShapeError(
+            "confusion_matrix needs at least one sample to count. Received: empty y_true and y_pred"
+        )
     names = labels or [str(i) for i in range(k)]
     values = counts if mode is None else _normalized(counts, mode)
 

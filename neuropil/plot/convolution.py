@@ -100,7 +100,8 @@ def filters(source, channel=0, max_filters=64, ncols=None, path=None, figsize=No
     if image is not None:
         bar = fig.colorbar(image, ax=axes, shrink=0.8, aspect=30)
         bar.set_label("weight")
-    which = f"{shown} of {count} filters" if shown < count else f"{count} filters"
+    noun = "filter" if count == 1 else "filters"
+    which = f"{shown} of {count} {noun}" if shown < count else f"{count} {noun}"
     headline = (f"{owner}: " if owner else "") + f"{which} of {kh}×{kw}"
     if rgb:
         detail = "RGB, the kernel scaled to [0, 1]"
@@ -115,8 +116,10 @@ def filters(source, channel=0, max_filters=64, ncols=None, path=None, figsize=No
 def _layer_index(model, layer):
     layers = model.layers
     if layer is None:
+        from neuropil.layers import Conv2D
+
         for i, candidate in enumerate(layers):
-            if _is_conv(candidate):
+            if _is_conv(candidate) or isinstance(candidate, Conv2D):  # built by the image later
                 return i
         raise ConfigError(
             f"feature_maps found no Conv2D layer in model '{model.name}'; pass layer=. "

@@ -86,22 +86,30 @@ def loss_surface(loss_fn, xs, ys):
 
     ``loss_fn`` first gets all points at once, a Tensor of shape (2, len(ys), len(xs)) whose
     ``w[0]`` and ``w[1]`` are coordinate grids; a function written with ``w[0]``, ``w[1]`` and
-    elementwise operations handles that. Otherwise it is called point by point.
+    elementwise operations handles that. A few points (corners and centre) are then computed
+    one by one: a function that reduces over ``w`` (``(w * w).sum()`` for a penalty) gives a
+    grid of the right shape but the wrong values, and is then called point by point.
     """
     gx, gy = np.meshgrid(xs, ys)
+
+    def at(i, j):
+        value = loss_fn(Tensor(np.array([gx[i, j], gy[i, j]]), dtype="float64"))
+        return float(np.asarray(getattr(value, "data", value)).reshape(()))
+
     with no_grad():
         try:
             out = loss_fn(Tensor(np.stack([gx, gy]), dtype="float64"))
             values = np.asarray(getattr(out, "data", out), dtype=np.float64)
-            if values.shape == gx.shape:
-                return values
         except Exception:  # noqa: BLE001 - a non-vectorizable loss; fall back to points
-            pass
-        flat = [
-            float(np.asarray(getattr(v, "data", v)).reshape(()))
-            for v in (loss_fn(Tensor(p, dtype="float64")) for p in np.column_stack(
-                [gx.ravel(), gy.ravel()]))
-        ]  # fmt: skip
+            values = None
+        if values is not None and values.shape == gx.shape:
+            rows, cols = gx.shape
+            probes = {(0, 0), (0, cols - 1), (rows - 1, 0), (rows - 1, cols - 1),
+                      (rows // 2, cols // 2)}  # fmt: skip
+            if all(np.isclose(values[i, j], at(i, j), rtol=1e-9, atol=1e-12, equal_nan=True)
+                   for i, j in probes):  # fmt: skip
+                return values
+        flat = [at(i, j) for i in range(gx.shape[0]) for j in range(gx.shape[1])]
     return np.array(flat).reshape(gx.shape)
 
 

@@ -74,7 +74,8 @@ def _quantities(records, metrics):
         unknown = [m for m in metrics if m not in names]
         if unknown:
             raise ConfigError(
-                f"history has no values logged for {unknown}; logged: {sorted(records)}. "
+                f"history has no panel named {unknown}: panels are named by the quantity, "
+                f"each drawing its training and val_ values together ({names}). "
                 f"Received: metrics={metrics!r}"
             )
         names = metrics
@@ -137,7 +138,8 @@ def history(h, metrics=None, path=None, figsize=None, ncols=3, title=None):
         rate = series.get(name)
         if name in ("lr", "learning_rate") and rate is not None and np.nanmin(rate) > 0:
             ax.set_yscale("log")
-        ax.set_title(_title(name) + ("" if len(drawn) > 1 else f" ({drawn[0]})"))
+        one_of_two = len(drawn) == 1 and name not in ("lr", "learning_rate")  # no val_ twin
+        ax.set_title(_title(name) + (f" ({drawn[0]})" if one_of_two else ""))
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         integer_ticks(ax.xaxis)

@@ -101,3 +101,9 @@ def test_save_load_round_trip(tmp_path):
         assert loaded.get_config() == neuron.get_config()
         assert loaded.truth_table()[1].tolist() == neuron.truth_table()[1].tolist()
     assert repr(loaded) == "MPNeuron(threshold=2, inhibitory=[0], n_inputs=4)"
+
+
+def test_many_non_binary_inputs_give_a_short_message():
+    with pytest.raises(ConfigError) as info:
+        MPNeuron.and_gate().predict(np.random.default_rng(0).random((1000, 2)))
+    assert "(2000 distinct values)" in str(info.value) and len(str(info.value)) < 200

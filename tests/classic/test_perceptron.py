@@ -81,9 +81,9 @@ def test_sign_activation_uses_minus_one_and_one():
     for mode in ("online", "batch"):
         p = Perceptron(activation="sign", mode=mode, seed=0).fit(X, y)
         assert p.converged_ and p.predict(X).tolist() == y
-    with pytest.raises(ConfigError, match=r"targets must be in \[-1.0, 1.0\]. Received: \[0.0\]"):
+    with pytest.raises(ConfigError, match=r"targets must each be -1 or 1. Received: \[0\]"):
         Perceptron(activation="sign").fit(X, AND)
-    with pytest.raises(ConfigError, match=r"Received: \[-1.0\]"):
+    with pytest.raises(ConfigError, match=r"Received: \[-1\]"):
         Perceptron().fit(X, y)
 
 
@@ -227,3 +227,12 @@ def test_damaged_files_give_clear_errors(tmp_path):
         Perceptron.load(path)
     with pytest.raises(FileNotFoundError):
         Perceptron.load(tmp_path / "nothing.json")
+
+
+def test_many_bad_targets_give_a_short_message():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ConfigError) as info:
+        Perceptron().fit(rng.random((1000, 2)), rng.random(1000))
+    message = str(info.value)
+    assert "targets must each be 0 or 1" in message and "(1000 distinct values)" in message
+    assert len(message) < 200

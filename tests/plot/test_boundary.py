@@ -155,3 +155,15 @@ def test_without_labels_the_legend_explains_the_shading():
     labels = [t.get_text() for t in panels(fig)[0].get_legend().get_texts()]
     assert labels == ["data", "predicted 0", "predicted 1", "predicted 2"]
     check_colours(fig, predict, np.array([0, 1, 2]))
+
+
+def test_a_predicted_class_without_points_is_named_in_the_legend():
+    def predict(p):  # three regions; the points belong to classes 0 and 2 only
+        return (p[:, 0] > -0.5).astype(int) + (p[:, 0] > 0.5)
+
+    y = np.where(X[:, 0] > 0, 2, 0)
+    fig = nplt.decision_boundary(predict, X, y)
+    legend = panels(fig)[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["0", "1 (no points)", "2"]
+    patch = legend.legend_handles[1]
+    np.testing.assert_allclose(patch.get_facecolor()[:3], shade_colors(3)[1][:3], atol=1e-6)

@@ -7,7 +7,7 @@ pytest.importorskip("matplotlib")
 
 import neuropil.plot as nplt  # noqa: E402
 from neuropil import metrics  # noqa: E402
-from neuropil.errors import ConfigError, LabelError  # noqa: E402
+from neuropil.errors import ConfigError, LabelError, ShapeError  # noqa: E402
 from tests.plot.helpers import assert_valid_png, panels, texts_overlap  # noqa: E402
 
 RNG = np.random.default_rng(0)
@@ -86,3 +86,5 @@ def test_errors():
         nplt.confusion_matrix([0, 3], [0, 1], labels=["a", "b"])
     with pytest.raises(ConfigError, match="at least one class"):
         nplt.confusion_matrix([0], [0], labels=[])
+    with pytest.raises(ShapeError, match="at least one sample"):
+        nplt.confusion_matrix([], [])

@@ -144,3 +144,16 @@ def test_feature_maps_errors():
         nplt.feature_maps(model, np.zeros((12, 12, 1)), layer="nope")
     with pytest.raises(ConfigError, match="neuropil model"):
         nplt.feature_maps(np.zeros(3), np.zeros((12, 12, 1)))
+
+
+def test_feature_maps_find_the_conv_layer_of_a_model_built_by_the_image():
+    npl.set_seed(0)
+    model = Sequential([Conv2D(4, 3, name="first"), Flatten(), Dense(2)])  # no Input: unbuilt
+    image = np.random.default_rng(1).random((8, 8, 1)).astype("float32")
+    fig = nplt.feature_maps(model, image)
+    assert "first" in fig.get_suptitle() and len(image_panels(fig)) == 1 + 4
+
+
+def test_one_filter_is_one_filter():
+    fig = nplt.filters(np.random.default_rng(0).normal(size=(5, 5, 1, 1)))
+    assert "1 filter of 5×5" in fig.get_suptitle()

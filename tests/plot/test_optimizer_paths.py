@@ -110,3 +110,17 @@ def test_single_array_path_and_errors():
         nplt.trace_optimizer("sgd", bowl, [1.0, 2.0, 3.0])
     with pytest.raises(ShapeError, match="one-element Tensor"):
         nplt.trace_optimizer("sgd", lambda w: w * 2, [1.0, 2.0])
+
+
+def test_a_loss_that_reduces_over_w_is_computed_point_by_point():
+    # (w * w).sum() over the whole grid adds one constant everywhere: right shape, wrong values
+    def penalized(w):
+        return (w[0] - 1) ** 2 + (w[1] + 1) ** 2 + 0.5 * (w * w).sum()
+
+    xs, ys = np.linspace(-2, 2, 9), np.linspace(-2, 2, 7)
+    surface = nplt.loss_surface(penalized, xs, ys)
+    gx, gy = np.meshgrid(xs, ys)
+    expected = (gx - 1) ** 2 + (gy + 1) ** 2 + 0.5 * (gx**2 + gy**2)
+    np.testing.assert_allclose(surface, expected, rtol=1e-12)
+    i, j = np.unravel_index(surface.argmin(), surface.shape)
+    assert (xs[j], ys[i]) == (0.5, pytest.approx(-2 / 3))  # the grid point nearest (2/3, -2/3)

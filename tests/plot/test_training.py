@@ -88,7 +88,14 @@ def test_metrics_selects_panels_and_many_panels_wrap():
 def test_history_errors():
     with pytest.raises(ConfigError, match="nothing to plot"):
         nplt.history({})
-    with pytest.raises(ConfigError, match="no values logged"):
+    with pytest.raises(ConfigError, match="no panel named.*named by the quantity"):
         nplt.history(LOGS, metrics=["f1"])
+    with pytest.raises(ConfigError, match=r"no panel named \['val_loss'\]"):
+        nplt.history(LOGS, metrics=["val_loss"])
+
+
+def test_the_learning_rate_panel_is_not_called_training():
+    fig = nplt.history({"loss": [0.5, 0.4], "learning_rate": [0.1, 0.05]})
+    assert [ax.get_title() for ax in panels(fig)] == ["Loss (training)", "Learning rate"]
     with pytest.raises(ConfigError, match="History"):
         nplt.history([0.5, 0.4])
