@@ -9,6 +9,7 @@ Everything random in neuropil (weight initialization, dropout masks, shuffling) 
 True
 """
 
+import inspect
 import numbers
 
 import numpy as np
@@ -115,3 +116,27 @@ def jsonable(value):
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     return value
+
+
+def unknown_arguments(cls, config):
+    """The keys of ``config`` that ``cls(**config)`` would refuse, sorted. An ``__init__``
+    taking ``**kwargs`` is followed to the base class that consumes them; if none does, every
+    key is accepted.
+
+    >>> class Base:
+    ...     def __init__(self, a=1): pass
+    >>> class Child(Base):
+    ...     def __init__(self, b=2, **kwargs): super().__init__(**kwargs)
+    >>> unknown_arguments(Child, {"a": 0, "b": 0, "c": 0})
+    ['c']
+    """
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or init is object.__init__:
+            continue
+        parameters = list(inspect.signature(init).parameters.values())[1:]  # after self
+        names |= {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            return sorted(set(config) - names)
+    return []

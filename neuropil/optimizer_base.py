@@ -26,7 +26,7 @@ import numbers
 
 import numpy as np
 
-from neuropil import schedules
+from neuropil import backend, schedules
 from neuropil.errors import ConfigError, NotReadyError, ShapeError
 from neuropil.tensor import Tensor
 
@@ -68,21 +68,6 @@ def _takes_step(fn, owner):
         f"{owner} expects learning_rate to be a number, a schedule (a callable of the step "
         f"count) or a callable of no arguments. Received: {fn!r} with arguments {signature}"
     )
-
-
-def _init_keywords(cls):
-    """The argument names ``cls(...)`` takes, following ``**kwargs`` up to the base class that
-    consumes them; None if some class takes any keyword."""
-    names = set()
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        parameters = list(inspect.signature(init).parameters.values())[1:]  # after self
-        names |= {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
-            return names
-    return None
 
 
 class _Group:
@@ -363,8 +348,7 @@ class Optimizer:
 
             return deserialize(config, custom_objects)
         config = dict(config)
-        accepted = _init_keywords(cls)
-        unknown = sorted(set(config) - accepted) if accepted is not None else []
+        unknown = backend.unknown_arguments(cls, config)
         if unknown:
             raise ConfigError(
                 f"{cls.__name__}.from_config got keys it does not know: {unknown}. "

@@ -12,10 +12,10 @@ neuropil's own convenience.
 (0.025, 0.1)
 """
 
-import inspect
 import math
 import numbers
 
+from neuropil.backend import unknown_arguments
 from neuropil.errors import ConfigError, unknown_name
 
 
@@ -58,17 +58,9 @@ class LearningRateSchedule:
     @classmethod
     def from_config(cls, config):
         """Rebuild a schedule from ``get_config()`` output."""
-        try:
-            accepted = inspect.signature(cls).parameters
-        except (TypeError, ValueError):
-            accepted = None
-        if accepted is not None and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-            unknown = sorted(set(config) - set(accepted))
-            if unknown:
-                raise ConfigError(
-                    f"{cls.__name__} does not take {unknown}; it takes {list(accepted)}. "
-                    f"Received: {sorted(config)}"
-                )
+        unknown = unknown_arguments(cls, config)
+        if unknown:
+            raise ConfigError(f"{cls.__name__} does not take {unknown}. Received: {sorted(config)}")
         return cls(**config)
 
 
