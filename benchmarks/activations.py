@@ -11,11 +11,10 @@ neuropil's time over PyTorch's (below 1: neuropil is faster).
 
 import argparse
 import functools
-import statistics
 import sys
-import time
 
 import numpy as np
+from timing import median_seconds
 
 NAMES = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "silu", "softplus", "gelu")
 
@@ -29,15 +28,15 @@ def _torch_function(name):
     return special.get(name) or getattr(TF, name)
 
 
-def _median_per_call(step, number, repeats):
-    step()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def _time_per_call(fn, tensor, ones, number, repeats):
+    """Median seconds of one forward + backward of ``fn`` (either library's tensors)."""
+
+    def rounds():
         for _ in range(number):
-            step()
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+            tensor.grad = None
+            fn(tensor).backward(ones)
+
+    return median_seconds(rounds, repeats)[0] / number
 
 
 def time_neuropil(name, x, number, repeats):
@@ -47,28 +46,14 @@ def time_neuropil(name, x, number, repeats):
     fn = getattr(F, name)
     if name == "leaky_relu":
         fn = functools.partial(fn, negative_slope=0.2)  # the same slope as the torch call
-    tensor = npl.Tensor(x, requires_grad=True)
-    ones = np.ones_like(x)
-
-    def step():
-        tensor.grad = None
-        fn(tensor).backward(ones)
-
-    return _median_per_call(step, number, repeats)
+    return _time_per_call(fn, npl.Tensor(x, requires_grad=True), np.ones_like(x), number, repeats)
 
 
 def time_pytorch(name, x, number, repeats):
     import torch
 
-    fn = _torch_function(name)
     tensor = torch.tensor(x, requires_grad=True)
-    ones = torch.ones_like(tensor)
-
-    def step():
-        tensor.grad = None
-        fn(tensor).backward(ones)
-
-    return _median_per_call(step, number, repeats)
+    return _time_per_call(_torch_function(name), tensor, torch.ones_like(tensor), number, repeats)
 
 
 def main(argv=None):

@@ -225,8 +225,7 @@ def elu(x, alpha=1.0):
     out = relu_values(x.data) + negative_part
 
     def backward(g):
-        positive = _positive(x.data)
-        return (g * (positive + (1 - positive) * (negative_part + a)),)
+        return (g * _slopes(_positive(x.data), negative_part + a),)
 
     return make(out, (x,), backward)
 
