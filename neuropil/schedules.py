@@ -279,6 +279,68 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR; Loshchilov and Hutter, 2017).
+
+    The first cycle lasts ``first_decay_steps`` steps and each later one ``t_mul`` times the one
+    before; within a cycle the rate falls as in ``CosineDecay`` and at its end jumps back up,
+    to ``m_mul`` times the previous cycle's starting rate. With cycle i (from 0) starting at
+    step S_i = first_decay_steps * (1 + t_mul + ... + t_mul**(i-1)) and c its fraction done:
+
+    ``lr(step) = initial * ((1 - alpha) * m_mul**i * 0.5 * (1 + cos(pi * c)) + alpha)``
+
+    >>> s = CosineDecayRestarts(0.1, first_decay_steps=10, t_mul=2.0, m_mul=0.5)
+    >>> [round(s(t), 6) for t in (0, 5, 10, 20, 30)]
+    [0.1, 0.05, 0.05, 0.025, 0.025]
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name=None):  # fmt: skip
+        owner = type(self).__name__
+        self.initial_learning_rate = _initial(owner, initial_learning_rate)
+        self.first_decay_steps = _number(owner, "first_decay_steps", first_decay_steps, 0,
+                                         strict=True)  # fmt: skip
+        self.t_mul = _number(owner, "t_mul", t_mul, 1)  # shorter cycles would run out of steps
+        self.m_mul = _number(owner, "m_mul", m_mul, 0)
+        self.alpha = _number(owner, "alpha", alpha, 0)
+        if self.alpha > 1:
+            raise ConfigError(f"{owner} expects alpha in [0, 1]. Received: alpha={alpha!r}")
+        self.name = _name(owner, name)
+
+    def _cycle(self, done):
+        """(i, c): the cycle that ``done`` first-cycle lengths fall in and its fraction done."""
+        if self.t_mul == 1.0:
+            i = math.floor(done)
+            return i, done - i
+
+        def start(i):  # where cycle i starts, in first-cycle lengths: 1 + t + ... + t**(i-1)
+            return (1.0 - self.t_mul**i) / (1.0 - self.t_mul)
+
+        i = math.floor(math.log(1.0 - done * (1.0 - self.t_mul)) / math.log(self.t_mul))
+        # the logarithm can land a rounding error short of a restart: settle on the cycle whose
+        # start is the last one at or before ``done``
+        while start(i + 1) <= done:
+            i += 1
+        while i > 0 and start(i) > done:
+            i -= 1
+        return i, (done - start(i)) / self.t_mul**i
+
+    def __call__(self, step):
+        i, c = self._cycle(max(float(step), 0.0) / self.first_decay_steps)
+        cosine = 0.5 * self.m_mul**i * (1.0 + math.cos(math.pi * c))
+        return self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self.t_mul,
+            "m_mul": self.m_mul,
+            "alpha": self.alpha,
+            "name": self.name,
+        }
+
+
 _SCHEDULES = {
     cls.__name__: cls
     for cls in (
@@ -288,6 +350,7 @@ _SCHEDULES = {
         StepDecay,
         PolynomialDecay,
         CosineDecay,
+        CosineDecayRestarts,
     )
 }
 

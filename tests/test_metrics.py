@@ -221,7 +221,8 @@ def test_float32_and_tensor_inputs_give_the_same_result(rng, cls, make):
     "metric",
     [metrics.BinaryAccuracy(0.3, name="ba"), metrics.Precision([0.2, 0.4]), metrics.Recall(0.1),
      metrics.AUC(num_thresholds=50, from_logits=True), metrics.Mean(name="loss"),
-     metrics.MeanSquaredError(name="mse")],
+     metrics.MeanSquaredError(name="mse"), metrics.Precision(top_k=2, class_id=1),
+     metrics.Recall(0.4, 3)],
 )  # fmt: skip
 def test_get_config_round_trips(metric):
     rebuilt = type(metric).from_config(metric.get_config())
@@ -254,7 +255,9 @@ def test_shape_mismatch_is_a_clear_error(cls, y_true, y_pred):
     "make",
     [lambda: metrics.AUC(num_thresholds=1), lambda: metrics.AUC(num_thresholds=2.5),
      lambda: metrics.Precision(thresholds=[]), lambda: metrics.Recall(thresholds="high"),
-     lambda: metrics.BinaryAccuracy(threshold=float("nan"))],
+     lambda: metrics.BinaryAccuracy(threshold=float("nan")),
+     lambda: metrics.Precision(top_k=0), lambda: metrics.Recall(top_k=1.0),
+     lambda: metrics.Precision(class_id=-1), lambda: metrics.Recall(class_id=True)],
 )  # fmt: skip
 def test_bad_constructor_arguments(make):
     with pytest.raises(ConfigError, match="Received"):
@@ -496,3 +499,93 @@ def test_precision_and_recall_thresholds_none_mean_one_half_and_strings_are_refu
     for bad in ("0.5", [0.5, "0.7"], True):
         with pytest.raises(ConfigError, match="thresholds must be a number"):
             metrics.Recall(thresholds=bad)
+
+
+# -- top_k and class_id -----------------------------------------------------------------------
+
+
+def _one_hot_data(rng, n=N, classes=5):
+    y = np.eye(classes)[rng.integers(0, classes, n)]
+    return y, rng.random((n, classes))
+
+
+@pytest.mark.parametrize(
+    "cls, reference", [(metrics.Precision, skm.precision_score), (metrics.Recall, skm.recall_score)]
+)
+@pytest.mark.parametrize("threshold", [None, 0.3])
+def test_class_id_scores_one_column(rng, weights, cls, reference, threshold):
+    y, p = _one_hot_data(rng)
+    got = _accumulate(cls(thresholds=threshold, class_id=3), y, p, weights)
+    column = p[:, 3] > (0.5 if threshold is None else threshold)
+    assert got == pytest.approx(reference(y[:, 3], column, sample_weight=weights), abs=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_top_k_counts_the_k_highest_predictions_of_each_sample(rng, k):
+    y, p = _one_hot_data(rng)
+    y[::4, 0] = 1  # samples with two true classes
+    top = np.argsort(-p, axis=1)[:, :k]
+    hits = np.take_along_axis(y, top, axis=1).sum()
+    assert metrics.Precision(top_k=k)(y, p) == pytest.approx(hits / (k * len(y)), abs=1e-12)
+    assert metrics.Recall(top_k=k)(y, p) == pytest.approx(hits / y.sum(), abs=1e-12)
+    # with a threshold, only the top k predictions above it are positive
+    kept = np.zeros_like(p, dtype=bool)
+    np.put_along_axis(kept, top, True, axis=1)
+    positive = kept & (p > 0.6)
+    expected = (positive & (y == 1)).sum() / positive.sum()
+    assert metrics.Precision(0.6, top_k=k)(y, p) == pytest.approx(expected, abs=1e-12)
+
+
+def test_top_k_then_class_id_and_ties_keep_the_lower_class():
+    y = np.array([[0, 1, 0], [0, 1, 0], [1, 0, 0]], "float32")
+    p = np.array([[0.4, 0.4, 0.2], [0.1, 0.3, 0.6], [0.5, 0.2, 0.3]], "float32")
+    # sample 0: a tie at the top; class 0 is kept (a false positive), class 1 dropped
+    assert metrics.Precision(top_k=1)(y, p) == pytest.approx(1 / 3)
+    assert metrics.Recall(top_k=1, class_id=1)(y, p) == 0.0
+    assert metrics.Recall(top_k=2, class_id=1)(y, p) == 1.0
+    assert metrics.Precision(top_k=1, class_id=0)(y, p) == 0.5
+
+
+# Printed by Keras 3.15 (keras.metrics, TensorFlow CPU) for the arrays of _keras_case, two
+# batches (17 and 23 samples) with sample weights.
+_KERAS_TOP_K = [
+    ("Precision", {"top_k": 1}, 0.1567843),
+    ("Recall", {"top_k": 2}, 0.4142537),
+    ("Precision", {"class_id": 2}, 0.2980205),
+    ("Recall", {"class_id": 1, "thresholds": 0.3}, 0.5687611),
+    ("Precision", {"top_k": 2, "class_id": 1}, 0.1240601),
+    ("Recall", {"thresholds": [0.2, 0.5], "top_k": 2}, [0.4142537, 0.3847582]),
+    ("Precision", {"thresholds": [0.9, 0.4], "top_k": 3}, [0.2599706, 0.2287618]),
+]
+
+
+def _keras_case():
+    rng = np.random.default_rng(11)
+    y = np.eye(5, dtype="float32")[rng.integers(0, 5, 40)]
+    y[::7, 0] = 1
+    p = rng.random((40, 5)).astype("float32")
+    p[3, 1] = p[3, 2] = p[3].max() + 0.1  # a tie at the top
+    return y, p, rng.uniform(0.2, 2.0, 40).astype("float32")
+
+
+@pytest.mark.parametrize("name, kwargs, expected", _KERAS_TOP_K)
+def test_top_k_and_class_id_match_keras(name, kwargs, expected):
+    y, p, w = _keras_case()
+    m = getattr(metrics, name)(**kwargs)
+    m.update_state(y[:17], p[:17], sample_weight=w[:17])
+    m.update_state(y[17:], p[17:], sample_weight=w[17:])
+    assert m.result() == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, y_true, y_pred, match",
+    [({"top_k": 1}, [0, 1], [0.2, 0.7], "class axis"),
+     ({"class_id": 3}, np.eye(3), np.eye(3), "class_id=3 needs more than the 3 classes"),
+     ({"top_k": 4}, np.eye(3), np.eye(3), "top_k=4 needs more than the 3 classes"),
+     ({"class_id": 1}, [0, 1, 2], np.eye(3), "same shape")],
+)  # fmt: skip
+def test_top_k_and_class_id_shape_errors_leave_the_state_alone(kwargs, y_true, y_pred, match):
+    m = metrics.Recall(**kwargs)
+    with pytest.raises(ShapeError, match=match):
+        m.update_state(y_true, y_pred)
+    assert m.result() == 0.0 and not m._counts.any()

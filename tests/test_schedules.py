@@ -14,6 +14,7 @@ from neuropil import optimizers, schedules
 from neuropil.errors import ConfigError, UnknownNameError
 from neuropil.schedules import (
     CosineDecay,
+    CosineDecayRestarts,
     ExponentialDecay,
     InverseTimeDecay,
     PiecewiseConstantDecay,
@@ -27,6 +28,14 @@ STEPS = [0, 1, 2, 5, 9, 10, 11, 17, 30, 100, 1000]
 def cosine_reference(step, lr0, decay_steps, alpha):
     s = min(step, decay_steps)
     return lr0 * ((1 - alpha) * (1 + np.cos(np.pi * s / decay_steps)) / 2 + alpha)
+
+
+def restarts_reference(step, lr0, first, t_mul, m_mul, alpha):
+    start, length, cycle = 0, first, 0  # walk cycle by cycle, in whole numbers where possible
+    while step >= start + length:
+        start, length, cycle = start + length, length * t_mul, cycle + 1
+    cosine = (1 + np.cos(np.pi * (step - start) / length)) / 2
+    return lr0 * ((1 - alpha) * m_mul**cycle * cosine + alpha)
 
 
 REFERENCE_CASES = [
@@ -46,6 +55,11 @@ REFERENCE_CASES = [
     (CosineDecay(0.1, 30, alpha=0.2), lambda t: cosine_reference(t, 0.1, 30, 0.2)),
     (CosineDecay(0.0, 30, warmup_target=0.1, warmup_steps=10),
      lambda t: 0.1 * t / 10 if t < 10 else cosine_reference(t - 10, 0.1, 30, 0.0)),
+    (CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=0.5, alpha=0.1),
+     lambda t: restarts_reference(t, 0.1, 10, 2, 0.5, 0.1)),
+    (CosineDecayRestarts(0.1, 7, t_mul=1.0, m_mul=0.8),
+     lambda t: restarts_reference(t, 0.1, 7, 1, 0.8, 0)),
+    (CosineDecayRestarts(0.1, 3, t_mul=1.5), lambda t: restarts_reference(t, 0.1, 3, 1.5, 1.0, 0)),
 ]  # fmt: skip
 
 
@@ -81,13 +95,32 @@ def _torch_rates(make_scheduler, lr0, steps):
      lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)),
     (CosineDecay(0.1, decay_steps=20, alpha=0.1),
      lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20, eta_min=0.01)),
+    (CosineDecayRestarts(0.1, first_decay_steps=5, t_mul=2.0, alpha=0.1),
+     lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2,
+                                                                    eta_min=0.01)),
+    (CosineDecayRestarts(0.1, first_decay_steps=4, t_mul=1.0),
+     lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=4)),
 ])  # fmt: skip
 def test_matches_torch_schedulers(ours, make):
     # torch steps its scheduler once per call; counted in optimizer steps both agree. Torch's
     # cosine restarts after T_max while Keras's stays at the floor, so compare up to T_max.
-    steps = 21
+    # The warm restarts run 80 steps: four to five cycles.
+    steps = 80 if isinstance(ours, CosineDecayRestarts) else 21
     np.testing.assert_allclose([ours(t) for t in range(steps)], _torch_rates(make, 0.1, steps),
                                rtol=1e-9)  # fmt: skip
+
+
+def test_warm_restarts_start_each_cycle_at_its_step_even_where_logarithms_round():
+    # cycles of 3, 9, 27, ... steps start at steps 3, 12, 39, ...; for the one at step 363 (121
+    # first cycles in) the cycle's number, log(1 + 2 * 121) / log(3), comes out as 4.999999999999999
+    # in floating point, which alone would put that step at the end of the cycle before
+    s = CosineDecayRestarts(1.0, 3, t_mul=3.0, m_mul=0.5)
+    start = 0
+    for cycle in range(12):
+        assert s(start) == pytest.approx(0.5**cycle, rel=1e-12), start
+        if cycle:
+            assert s(start - 1) < s(start)  # the rate jumps back up at the restart
+        start += 3 * 3**cycle
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop"])
@@ -148,6 +181,10 @@ def test_get_and_names():
     (lambda: CosineDecay(0.1, 10, alpha=1.5), "alpha"),
     (lambda: CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=-1), "warmup_steps"),
     (lambda: CosineDecay(float("inf"), 10), "initial_learning_rate"),
+    (lambda: CosineDecayRestarts(0.1, 0), "first_decay_steps"),
+    (lambda: CosineDecayRestarts(0.1, 10, t_mul=0.5), "t_mul"),
+    (lambda: CosineDecayRestarts(0.1, 10, m_mul=-1), "m_mul"),
+    (lambda: CosineDecayRestarts(0.1, 10, alpha=2), "alpha"),
 ])  # fmt: skip
 def test_bad_arguments_raise(make, argument):
     with pytest.raises(ConfigError, match=argument) as info:

@@ -3,7 +3,7 @@ and ``AUC``."""
 
 import numpy as np
 
-from neuropil.errors import ConfigError
+from neuropil.errors import ConfigError, ShapeError
 from neuropil.metrics.base import Metric, _check_binary, _match_rank, _weights
 
 
@@ -24,6 +24,9 @@ class _ConfusionCounts(Metric):
                 f"{type(self).__name__} thresholds must be a number or a list of numbers. "
                 f"Received: {thresholds!r}"
             )
+        self._use_thresholds(thr)
+
+    def _use_thresholds(self, thr):
         self._order = np.argsort(thr, kind="stable")
         self._sorted = thr[self._order]
         self._as_dtype = {}  # the sorted thresholds in each float dtype predictions came in
@@ -34,8 +37,12 @@ class _ConfusionCounts(Metric):
     def _prepare(self, y_pred):
         return y_pred
 
+    def _select(self, y_true, y_pred):
+        """The labels and predictions that count (all of them here)."""
+        return y_true, y_pred
+
     def update_state(self, y_true, y_pred, sample_weight=None):
-        t, p = _match_rank(y_true, y_pred, type(self).__name__)
+        t, p = self._select(*_match_rank(y_true, y_pred, type(self).__name__))
         _check_binary(t, type(self).__name__)
         pos = t.ravel().astype(bool)
         p = self._prepare(p.ravel())
@@ -66,14 +73,62 @@ def _ratio(num, den):
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
+def _optional_count(value, argument, owner, least):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ConfigError(
+            f"{owner} {argument} must be None or an integer >= {least}. Received: {value!r}"
+        )
+    return int(value)
+
+
 class _ThresholdMetric(_ConfusionCounts):
-    def __init__(self, thresholds=None, name=None):
-        self._set_thresholds(0.5 if thresholds is None else thresholds)  # None: Keras's default
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None):
+        owner = type(self).__name__
+        self.top_k = _optional_count(top_k, "top_k", owner, 1)
+        self.class_id = _optional_count(class_id, "class_id", owner, 0)
+        if thresholds is not None:
+            self._set_thresholds(thresholds)
+        elif top_k is None:
+            self._set_thresholds(0.5)  # Keras's default
+        else:  # Keras's default with top_k: every one of the k highest predictions is positive
+            self._use_thresholds(np.array([-np.inf]))
         self.thresholds = thresholds
         super().__init__(name=name)
 
     def get_config(self):
-        return {"name": self.name, "thresholds": self.thresholds}
+        return {"name": self.name, "thresholds": self.thresholds, "top_k": self.top_k,
+                "class_id": self.class_id}  # fmt: skip
+
+    def _select(self, y_true, y_pred):
+        """Keep each sample's ``top_k`` highest predictions (the others fall below every
+        threshold), then the column ``class_id``; both read the last axis, the classes."""
+        if self.top_k is None and self.class_id is None:
+            return y_true, y_pred
+        owner = type(self).__name__
+        if y_pred.ndim < 2:
+            raise ShapeError(
+                f"{owner} top_k and class_id read a class axis: predictions of shape "
+                f"(batch, classes) and one-hot labels of the same shape. Received: y_pred of "
+                f"shape {y_pred.shape}"
+            )
+        for argument, needed in (("top_k", self.top_k), ("class_id", self.class_id)):
+            if needed is not None and needed + (argument == "class_id") > y_pred.shape[-1]:
+                raise ShapeError(
+                    f"{owner} {argument}={needed} needs more than the {y_pred.shape[-1]} "
+                    f"classes of the predictions. Received: y_pred of shape {y_pred.shape}"
+                )
+        if self.top_k is not None:
+            kept = y_pred.astype(np.result_type(y_pred.dtype, np.float32))
+            # stable: among equal predictions the lower class index is kept, as TensorFlow's
+            # top_k does; NaN sorts last, so it is kept only when fewer than k others are left
+            order = np.argsort(-kept, axis=-1, kind="stable")
+            np.put_along_axis(kept, order[..., self.top_k :], -np.inf, axis=-1)
+            y_pred = kept
+        if self.class_id is not None:
+            y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
+        return y_true, y_pred
 
     def result(self):
         values = self._per_threshold(self._value(*self._counts))
@@ -87,9 +142,16 @@ class Precision(_ThresholdMetric):
     makes ``result()`` a list with one precision per threshold. With no predicted positives the
     result is 0. Thresholds may be any number, e.g. 0.0 for logits.
 
+    For one-hot labels and a prediction per class, as in Keras: ``class_id=c`` scores class c
+    alone (its column), and ``top_k=k`` counts only each sample's k highest predictions, with
+    no threshold unless one is given (precision at k). ``top_k`` is applied first.
+
     >>> from neuropil import metrics
     >>> metrics.Precision()([0, 1, 1, 1], [1, 0, 1, 1])
     0.6666666666666666
+    >>> labels, scores = [[0, 1, 0], [1, 0, 0]], [[0.2, 0.5, 0.3], [0.1, 0.6, 0.3]]
+    >>> metrics.Precision(top_k=1)(labels, scores), metrics.Precision(class_id=0)(labels, scores)
+    (0.5, 0.0)
     """
 
     default_name = "precision"
@@ -101,11 +163,14 @@ class Precision(_ThresholdMetric):
 class Recall(_ThresholdMetric):
     """TP / (TP + FN) where a prediction is positive when ``y_pred > threshold``.
 
-    Same inputs and conventions as ``Precision``; with no positive labels the result is 0.
+    Same inputs and conventions as ``Precision``, ``top_k`` and ``class_id`` included (recall
+    at k with ``top_k``); with no positive labels the result is 0.
 
     >>> from neuropil import metrics
     >>> metrics.Recall()([0, 1, 1, 1], [1, 0, 1, 1])
     0.6666666666666666
+    >>> metrics.Recall(top_k=2)([[0, 1, 0], [1, 0, 0]], [[0.2, 0.5, 0.3], [0.1, 0.6, 0.3]])
+    0.5
     """
 
     default_name = "recall"
