@@ -26,8 +26,10 @@ import numbers
 
 import numpy as np
 
-from neuropil import backend, schedules
+from neuropil import optimizer_options as options
+from neuropil import schedules
 from neuropil.errors import ConfigError, NotReadyError, ShapeError
+from neuropil.optimizer_state import OptimizerState
 from neuropil.tensor import Tensor
 
 _RULES = {
@@ -74,10 +76,10 @@ class _Group:
     """The built parameters of one dtype, packed into flat ``data`` and ``grad`` arrays."""
 
     __slots__ = ("params", "index", "data", "grad", "data_views", "grad_views", "slices",
-                 "state", "scratch", "clip")  # fmt: skip
+                 "state", "scratch", "clip", "decayed")  # fmt: skip
 
 
-class Optimizer:
+class Optimizer(OptimizerState):
     """Base class: learning rate (float or schedule), build, step, zero_grad, config and state.
 
     Subclasses define ``_update(group, w, g, lr)``, an in-place update of the flat weights ``w``
@@ -89,6 +91,9 @@ class Optimizer:
       ``clipvalue``: clip each gradient entry to [-clipvalue, clipvalue]; ``global_clipnorm``:
       scale all gradients together to a joint norm of at most ``global_clipnorm``. At most one of
       the three. ``p.grad`` itself is left unclipped.
+    - ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``,
+      ``gradient_accumulation_steps``, and the method ``exclude_from_weight_decay``: Keras 3's,
+      see ``neuropil.optimizer_options``.
     - ``params``: a list of Tensors to ``build`` right away (PyTorch style).
 
     >>> import neuropil as npl
@@ -102,7 +107,9 @@ class Optimizer:
     _n_scratch = 1
 
     def __init__(self, learning_rate, *, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, params=None):  # fmt: skip
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, gradient_accumulation_steps=None,
+                 params=None):  # fmt: skip
         name = type(self).__name__
         self.learning_rate = learning_rate
         self.weight_decay = _hyper(name, "weight_decay", weight_decay, ">=0", allow_none=True)
@@ -115,7 +122,13 @@ class Optimizer:
                 f"{name} accepts at most one of clipnorm, clipvalue and global_clipnorm. "
                 f"Received: {', '.join(f'{c}={getattr(self, c)}' for c in clips)}"
             )
-        self.iterations = 0
+        (self.use_ema, self.ema_momentum, self.ema_overwrite_frequency,
+         self.gradient_accumulation_steps) = options.check_options(
+            name, use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps
+        )  # fmt: skip
+        self._excluded = ([], [], [])  # weight decay leaves out: (tensors, names, patterns)
+        self.iterations = 0  # updates made (with gradient accumulation, not calls of step)
+        self.accumulated_calls = 0  # gradients accumulated since the last update
         self.params = []
         self._groups = []
         self._built = False
@@ -141,11 +154,18 @@ class Optimizer:
 
     def current_learning_rate(self):
         """The learning rate the next ``step`` uses: a schedule is evaluated at ``iterations``,
-        a function of no arguments (Keras's callable learning rate) is called as it is."""
+        a function of no arguments (Keras's callable learning rate) is called as it is.
+
+        With ``gradient_accumulation_steps`` a schedule counts calls of ``step``, as Keras's
+        does, so one written in batches keeps its meaning."""
         lr = self._learning_rate
         if not callable(lr):
             return lr
-        return float(lr(self.iterations) if self._lr_takes_step else lr())
+        if not self._lr_takes_step:
+            return float(lr())
+        steps = self.gradient_accumulation_steps
+        return float(lr(self.iterations * steps + self.accumulated_calls if steps else
+                        self.iterations))  # fmt: skip
 
     # -- building ------------------------------------------------------------------------------
     @property
@@ -226,10 +246,11 @@ class Optimizer:
                 self._gather(grp, j, "grad", p.grad)
             p.data, p.grad = grp.data_views[j], grp.grad_views[j]
         grp.state = {}
-        for slot, init in self._slots():
+        for slot, init in self._slots() + options.slots(self):
             self._slot(grp, slot, init)
         grp.scratch = [np.empty_like(grp.data) for _ in range(self._n_scratch)]
         grp.clip = None
+        grp.decayed = options.decayed_slices(self, grp)
         return grp
 
     def _gather(self, grp, j, what, array):
@@ -264,7 +285,8 @@ class Optimizer:
                     p.grad = view
 
     def step(self):
-        """Update every built parameter from its ``.grad`` in place; ``iterations += 1``."""
+        """Update every built parameter from its ``.grad`` in place; ``iterations += 1``
+        (with ``gradient_accumulation_steps``, only at the calls that update)."""
         if not self._built:
             raise NotReadyError(
                 f"{type(self).__name__}.step() needs the parameters first: call build(params) "
@@ -272,16 +294,52 @@ class Optimizer:
             )
         lr = self.current_learning_rate()
         skipped = [self._sync(grp) for grp in self._groups]
-        grads = self._clipped_grads()
-        for grp, g, skip in zip(self._groups, grads, skipped, strict=True):
-            saved = self._save(grp, skip) if skip else None
-            if self.weight_decay:
-                grp.data *= grp.data.dtype.type(1.0 - lr * self.weight_decay)
-            self._update(grp, grp.data, g, lr)
-            if saved:
-                for array, sl, copy in saved:
-                    array[sl] = copy
-        self.iterations += 1
+        grads = [grp.grad for grp in self._groups]
+        if self.gradient_accumulation_steps:
+            grads = options.accumulate(self, grads)  # None until the n-th call
+        if grads is not None:
+            grads = self._clipped_grads(grads)
+            for grp, g, skip in zip(self._groups, grads, skipped, strict=True):
+                saved = self._save(grp, skip) if skip else None
+                if self.weight_decay:
+                    self._decay(grp, grp.data.dtype.type(1.0 - lr * self.weight_decay))
+                self._update(grp, grp.data, g, lr)
+                if saved:
+                    for array, sl, copy in saved:
+                        array[sl] = copy
+            if self.gradient_accumulation_steps:
+                options.reset_accumulators(self)
+        if self.use_ema:
+            options.update_average(self)
+        if grads is not None:
+            self.iterations += 1
+
+    @staticmethod
+    def _decay(grp, factor):
+        if grp.decayed is None:
+            grp.data *= factor
+        for sl in grp.decayed or ():
+            grp.data[sl] *= factor
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Leave the Tensors in ``var_list``, and those whose name matches a regular expression
+        in ``var_names``, out of weight decay. Call it before the optimizer is built.
+
+        >>> import neuropil as npl
+        >>> from neuropil.optimizers import AdamW
+        >>> w = npl.Tensor([1.0], requires_grad=True, name="dense/bias")
+        >>> opt = AdamW(learning_rate=0.1, weight_decay=0.5)
+        >>> opt.exclude_from_weight_decay(var_names=["bias"]); opt.build([w])
+        >>> opt.zero_grad(); opt.step(); w.data
+        array([1.], dtype=float32)
+        """
+        options.set_exclusions(self, var_list, var_names)
+
+    def finalize_variable_values(self, var_list=None):
+        """With ``use_ema``, copy the moving average into the weights (of ``var_list``, or all
+        built ones); otherwise nothing. ``fit`` calls it when it ends, as Keras does."""
+        if self.use_ema and self._built:
+            options.copy_average(self, var_list)
 
     def _sync(self, grp):
         """Bring rebound ``p.data``/``p.grad`` back into the buffers; indices with grad None."""
@@ -305,116 +363,28 @@ class Optimizer:
         arrays = [grp.data, *grp.state.values()]
         return [(a, grp.slices[j], a[grp.slices[j]].copy()) for j in skipped for a in arrays]
 
-    def _clipped_grads(self):
-        """The flat gradients to use, clipped into scratch buffers if clipping is on."""
+    def _clipped_grads(self, grads):
+        """The flat gradients ``grads`` (one per group), clipped into scratch buffers if
+        clipping is on."""
         groups = self._groups
         if not (self.clipnorm or self.clipvalue or self.global_clipnorm):
-            return [grp.grad for grp in groups]
+            return grads
         for grp in groups:
             if grp.clip is None:
                 grp.clip = np.empty_like(grp.grad)
+        pairs = list(zip(groups, grads, strict=True))
         if self.clipvalue:
-            return [np.clip(g.grad, -self.clipvalue, self.clipvalue, out=g.clip) for g in groups]
+            return [np.clip(g, -self.clipvalue, self.clipvalue, out=grp.clip) for grp, g in pairs]
         if self.global_clipnorm:
-            norm = math.sqrt(sum(float(np.dot(g.grad, g.grad)) for g in groups))
+            norm = math.sqrt(sum(float(np.dot(g, g)) for g in grads))
             factor = self.global_clipnorm / max(norm, self.global_clipnorm)
-            return [np.multiply(g.grad, g.grad.dtype.type(factor), out=g.clip) for g in groups]
-        for grp in groups:
+            return [np.multiply(g, g.dtype.type(factor), out=grp.clip) for grp, g in pairs]
+        for grp, g in pairs:
             for sl in grp.slices:
-                part = grp.grad[sl]
+                part = g[sl]
                 factor = self.clipnorm / max(math.sqrt(float(np.dot(part, part))), self.clipnorm)
                 np.multiply(part, part.dtype.type(factor), out=grp.clip[sl])
         return [grp.clip for grp in groups]
 
     def _update(self, grp, w, g, lr):
         raise NotImplementedError
-
-    # -- config and state ----------------------------------------------------------------------
-    def get_config(self):
-        """Hyper-parameters as a JSON-able dict (a schedule as ``{"class_name", "config"}``)."""
-        lr = self._learning_rate
-        config = {"learning_rate": schedules.serialize(lr) if callable(lr) else lr}
-        config.update({key: getattr(self, key) for key in self._config_keys})
-        for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm"):
-            config[key] = getattr(self, key)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """An optimizer from ``get_config()`` (on ``Optimizer`` itself: from ``serialize``);
-        ``custom_objects`` maps the names of schedules of your own to their classes."""
-        if cls is Optimizer:
-            from neuropil.optimizers import deserialize  # the registry lives one floor up
-
-            return deserialize(config, custom_objects)
-        config = dict(config)
-        unknown = backend.unknown_arguments(cls, config)
-        if unknown:
-            raise ConfigError(
-                f"{cls.__name__}.from_config got keys it does not know: {unknown}. "
-                f"Received: {sorted(config)}"
-            )
-        if isinstance(config.get("learning_rate"), dict):
-            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
-        return cls(**config)
-
-    def _state_layout(self):
-        """{state key: (flat array, slice, shape)} for every parameter's state."""
-        layout = {}
-        for grp in self._groups:
-            for name, flat in grp.state.items():
-                for j, i in enumerate(grp.index):
-                    layout[f"{name}.{i}"] = (flat, grp.slices[j], grp.data_views[j].shape)
-        return layout
-
-    def get_state(self):
-        """``iterations``, a float ``learning_rate`` and each state array as plain ndarrays.
-
-        Keys are ``"iterations"``, ``"learning_rate"`` and ``"<slot>.<i>"`` with ``i`` the
-        parameter's position in the built list (e.g. ``"momentum.0"``).
-        """
-        state = {"iterations": np.array(self.iterations, dtype=np.int64)}
-        if not callable(self._learning_rate):
-            state["learning_rate"] = np.array(self._learning_rate, dtype=np.float64)
-        for key, (flat, sl, shape) in self._state_layout().items():
-            state[key] = flat[sl].reshape(shape).copy()
-        return state
-
-    def set_state(self, state):
-        """Restore ``get_state()`` output so training resumes exactly where it stopped.
-
-        Before ``build`` the state is kept and applied when the optimizer is built.
-        """
-        name = type(self).__name__
-        if not isinstance(state, dict) or "iterations" not in state:
-            raise ConfigError(
-                f"{name}.set_state expects a dict from get_state(). Received: {state!r}"
-            )
-        iterations = np.asarray(state["iterations"])
-        if iterations.shape != () or iterations.dtype.kind not in "iu" or iterations < 0:
-            raise ConfigError(
-                f"{name}.set_state expects a non-negative integer iterations. "
-                f"Received: iterations={state['iterations']!r}"
-            )
-        if not self._built:
-            self._pending_state = dict(state)
-            self.iterations = int(iterations)
-            return
-        layout = self._state_layout()
-        given = set(state) - {"iterations", "learning_rate"}
-        if given != set(layout):
-            raise ConfigError(
-                f"{name}.set_state expects state keys {sorted(layout)} (this optimizer's "
-                f"settings and parameters). Received: {sorted(given)}"
-            )
-        for key, (_, _, shape) in layout.items():
-            if np.shape(state[key]) != shape:
-                raise ShapeError(
-                    f"{name}.set_state expects {key} of shape {shape}. "
-                    f"Received: {np.shape(state[key])}"
-                )
-        for key, (flat, sl, _) in layout.items():
-            flat[sl] = np.asarray(state[key]).ravel()
-        self.iterations = int(iterations)
-        if "learning_rate" in state and not callable(self._learning_rate):
-            self.learning_rate = float(np.asarray(state["learning_rate"]))

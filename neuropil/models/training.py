@@ -213,6 +213,8 @@ class TrainingMixin(InferenceMixin):
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        if epochs > initial_epoch:  # the moving average, if the optimizer keeps one (Keras)
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(logs)
         return self.history
 
