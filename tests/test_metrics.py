@@ -222,7 +222,8 @@ def test_float32_and_tensor_inputs_give_the_same_result(rng, cls, make):
     [metrics.BinaryAccuracy(0.3, name="ba"), metrics.Precision([0.2, 0.4]), metrics.Recall(0.1),
      metrics.AUC(num_thresholds=50, from_logits=True), metrics.Mean(name="loss"),
      metrics.MeanSquaredError(name="mse"), metrics.Precision(top_k=2, class_id=1),
-     metrics.Recall(0.4, 3)],
+     metrics.Recall(0.4, 3), metrics.AUC(multi_label=True, num_labels=3, label_weights=[1, 0, 2]),
+     metrics.AUC(curve="PR", thresholds=[0.7, 0.2], label_weights=[1, 2])],
 )  # fmt: skip
 def test_get_config_round_trips(metric):
     rebuilt = type(metric).from_config(metric.get_config())
@@ -589,3 +590,156 @@ def test_top_k_and_class_id_shape_errors_leave_the_state_alone(kwargs, y_true, y
     with pytest.raises(ShapeError, match=match):
         m.update_state(y_true, y_pred)
     assert m.result() == 0.0 and not m._counts.any()
+
+
+# -- AUC over several labels: multi_label, num_labels, label_weights, thresholds -------------
+
+
+def _multi_label_data(rng, labels=4, n=N):
+    y = (rng.random((n, labels)) < np.linspace(0.2, 0.7, labels)).astype(int)
+    signal = np.linspace(0.05, 0.5, labels)  # the labels differ in how well p separates them
+    return y, np.clip(signal * y + rng.uniform(0, 0.7, size=y.shape), 0, 1)
+
+
+@pytest.mark.parametrize("label_weights", [None, [0.5, 2.0, 0.0, 1.0]], ids=["mean", "weighted"])
+@pytest.mark.parametrize("curve", ["ROC", "PR"])
+def test_multi_label_auc_averages_the_labels_aucs(rng, weights, label_weights, curve):
+    y, p = _multi_label_data(rng)
+    m = metrics.AUC(curve=curve, multi_label=True, label_weights=label_weights)
+    got = _accumulate(m, y, p, weights)
+    per_label = [_accumulate(metrics.AUC(curve=curve), y[:, j], p[:, j], weights) for j in range(4)]
+    assert got == pytest.approx(np.average(per_label, weights=label_weights), abs=1e-12)
+    assert abs(got - _accumulate(metrics.AUC(curve=curve), y, p, weights)) > 1e-3  # not pooled
+    if curve == "ROC":
+        exact = [skm.roc_auc_score(y[:, j], p[:, j], sample_weight=weights) for j in range(4)]
+        assert got == pytest.approx(np.average(exact, weights=label_weights), abs=1e-2)
+        if label_weights is None:
+            macro = skm.roc_auc_score(y, p, average="macro", sample_weight=weights)
+            assert got == pytest.approx(macro, abs=1e-2)
+
+
+def test_label_weights_without_multi_label_weigh_the_pooled_pairs(rng, weights):
+    y, p = _multi_label_data(rng)
+    label_weights = np.array([0.5, 2.0, 0.0, 1.0])
+    got = _accumulate(metrics.AUC(label_weights=label_weights), y, p, weights)
+    pair_weights = label_weights * (np.ones((N, 1)) if weights is None else weights[:, None])
+    want = metrics.AUC()(y.ravel(), p.ravel(), sample_weight=pair_weights.ravel())
+    assert got == pytest.approx(want, abs=1e-12)
+    assert abs(got - _accumulate(metrics.AUC(), y, p, weights)) > 1e-3
+
+
+def test_num_labels_builds_the_state_and_otherwise_the_first_batch_does(rng):
+    y, p = _multi_label_data(rng, labels=3)
+    fixed, later = metrics.AUC(multi_label=True, num_labels=3), metrics.AUC(multi_label=True)
+    assert fixed.result() == later.result() == 0.0 and fixed._counts.shape == (4, 3, 200)
+    assert later._counts is None
+    assert fixed(y, p) == later(y, p) > 0.5
+    later.reset_state()
+    assert later.result() == 0.0 and later._counts.shape == (4, 3, 200)
+    assert later(y[:10], p[:10]) == metrics.AUC(multi_label=True)(y[:10], p[:10])
+    # one label: labels (batch,) line up with predictions (batch, 1)
+    assert metrics.AUC(multi_label=True)(y[:, 0], p[:, :1]) == metrics.AUC()(y[:, 0], p[:, 0])
+
+
+def test_explicit_thresholds_are_sorted_between_the_two_ends(rng, weights):
+    y, p = _binary_data(rng)
+    m = metrics.AUC(thresholds=[0.75, 0.25, 0.5], num_thresholds=1)  # num_thresholds is ignored
+    assert m.thresholds == [-1e-7, 0.25, 0.5, 0.75, 1 + 1e-7] and m.num_thresholds == 5
+    assert _accumulate(m, y, p, weights) == _accumulate(metrics.AUC(5), y, p, weights)
+    again = metrics.deserialize(metrics.serialize(m))
+    assert again.get_config()["thresholds"] == [0.25, 0.5, 0.75]
+    assert again.thresholds == m.thresholds and metrics.AUC().get_config()["thresholds"] is None
+
+
+# Printed by Keras 3.15.1 (keras.metrics.AUC(num_thresholds=50, **kwargs), TensorFlow CPU) for
+# the arrays of _keras_multi_label_case, fed in two batches (21 and 29 samples) with sample
+# weights; script: /work/scratch/k/auc_multilabel.py.
+_KERAS_MULTI_LABEL = [
+    ({"multi_label": True}, 0.7992042),
+    ({"multi_label": True, "curve": "PR"}, 0.8085034),
+    ({"multi_label": True, "label_weights": [0.2, 1.0, 3.0]}, 0.7863387),
+    ({"multi_label": False, "label_weights": [0.2, 1.0, 3.0]}, 0.7884924),
+    ({"thresholds": [0.05, 0.3, 0.35, 0.8]}, 0.7954015),
+    ({"multi_label": True, "num_labels": 3, "label_weights": [2.0, 0.0, 1.0], "curve": "PR",
+      "summation_method": "minoring", "thresholds": [0.7, 0.1, 0.45, 0.5]}, 0.3159091),
+]  # fmt: skip
+
+
+def _keras_multi_label_case():
+    rng = np.random.default_rng(23)
+    y = (rng.random((50, 3)) < [0.3, 0.5, 0.7]).astype("float32")
+    p = np.clip(0.3 * y + rng.random((50, 3)) * 0.75, 0, 1).astype("float32")
+    p[0] = [0.0, 1.0, 0.5]  # the ends of the range and a value on a threshold
+    return y, p, rng.uniform(0.2, 2.0, 50).astype("float32")
+
+
+@pytest.mark.parametrize("kwargs, expected", _KERAS_MULTI_LABEL)
+def test_multi_label_and_label_weights_match_keras(kwargs, expected):
+    y, p, w = _keras_multi_label_case()
+    m = metrics.AUC(num_thresholds=50, **kwargs)
+    m.update_state(y[:21], p[:21], sample_weight=w[:21])
+    m.update_state(y[21:], p[21:], sample_weight=w[21:])
+    assert m.result() == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, first, second, source",
+    [({"multi_label": True}, 3, 2, "the first batch"),
+     ({"multi_label": True, "num_labels": 3}, 3, 4, "num_labels"),
+     ({"multi_label": True, "label_weights": [1, 2, 3]}, 3, 2, "label_weights"),
+     ({"label_weights": [1, 2, 3]}, 3, 5, "label_weights")],
+)  # fmt: skip
+def test_another_number_of_labels_raises_before_counting(rng, kwargs, first, second, source):
+    m = metrics.AUC(**kwargs)
+    m.update_state(*_multi_label_data(rng, first))
+    before, counts = m.result(), m._counts.copy()
+    other = _multi_label_data(rng, second)
+    with pytest.raises(ShapeError, match=f"length {first} as {source} set. Received: y_pred"):
+        m.update_state(*other)
+    assert m.result() == before and np.array_equal(m._counts, counts)
+    m.reset_state()  # the number of labels outlives reset_state, as in Keras
+    with pytest.raises(ShapeError, match=f"length {first}"):
+        m.update_state(*other)
+
+
+@pytest.mark.parametrize(
+    "kwargs, y_pred, match",
+    [({"multi_label": True}, np.zeros(4), r"multi_label=True expects y_pred of shape \(batch"),
+     ({"multi_label": True}, np.zeros((4, 2, 2)), "multi_label=True expects"),
+     ({"multi_label": True}, np.zeros((4, 0)), "multi_label=True expects"),
+     ({"label_weights": [1.0]}, np.zeros(4), "label_weights expects y_pred with a last axis")],
+)  # fmt: skip
+def test_multi_label_shape_errors_leave_the_state_alone(kwargs, y_pred, match):
+    m = metrics.AUC(**kwargs)
+    with pytest.raises(ShapeError, match=match + ".*Received: y_pred of shape"):
+        m.update_state(np.zeros_like(y_pred), y_pred)
+    assert m.result() == 0.0 and (m._counts is None or not m._counts.any())
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"label_weights": [1.0, -0.5]}, "label_weights must be None or a list of non-negative"),
+     ({"label_weights": ["a", 1.0]}, "label_weights must be None or a list"),
+     ({"label_weights": [True, 1.0]}, "label_weights must be None or a list"),
+     ({"label_weights": [1.0, float("nan")]}, "label_weights must be None or a list"),
+     ({"label_weights": 2.0}, "label_weights must be None or a list"),
+     ({"label_weights": []}, "label_weights must be None or a list"),
+     ({"multi_label": True, "num_labels": 3, "label_weights": [1, 2]},
+      r"label_weights must hold one weight per label \(num_labels=3\)"),
+     ({"multi_label": True, "num_labels": 0}, "num_labels must be None or an integer >= 1"),
+     ({"multi_label": True, "num_labels": 2.0}, "num_labels must be None or an integer >= 1"),
+     ({"multi_label": True, "num_labels": True}, "num_labels must be None or an integer >= 1"),
+     ({"num_labels": 2}, "num_labels is used only with multi_label=True"),
+     ({"multi_label": "yes"}, "multi_label must be True or False"),
+     ({"thresholds": 0.5}, r"thresholds must be None or a list of numbers in \[0, 1\]"),
+     ({"thresholds": [0.2, 1.5]}, "thresholds must be None or a list"),
+     ({"thresholds": [0.2, "0.4"]}, "thresholds must be None or a list")],
+)  # fmt: skip
+def test_bad_multi_label_and_threshold_arguments(kwargs, match):
+    with pytest.raises(ConfigError, match=f"^AUC {match}.*Received: "):
+        metrics.AUC(**kwargs)
+
+
+def test_new_auc_arguments_are_keyword_only():
+    with pytest.raises(TypeError):
+        metrics.AUC(200, "ROC", "interpolation", "auc", None, [0.5])  # Keras's dtype, thresholds

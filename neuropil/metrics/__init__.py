@@ -11,7 +11,7 @@ over any further axes. A weight of 0 masks a sample.
 This package holds ``get``, which resolves names such as ``"accuracy"``, and ``serialize`` /
 ``deserialize``, which write a model's metrics into its file and read them back; the metrics live in
 ``base`` (``Metric``, ``Mean``, ``MeanMetricWrapper``), ``accuracy``, ``regression`` (mean
-absolute and squared error), ``confusion`` (``Precision``, ``Recall``, ``AUC``) and
+absolute and squared error), ``confusion`` (``Precision``, ``Recall``), ``auc`` (``AUC``) and
 ``confusion_matrix``, and are all re-exported here.
 
 >>> import numpy as np
@@ -32,8 +32,9 @@ from neuropil.metrics.accuracy import (
     SparseCategoricalAccuracy,
     _AccuracyByShape,
 )
+from neuropil.metrics.auc import AUC
 from neuropil.metrics.base import Mean, MeanMetricWrapper, Metric
-from neuropil.metrics.confusion import AUC, Precision, Recall
+from neuropil.metrics.confusion import Precision, Recall
 from neuropil.metrics.confusion_matrix import confusion_matrix
 from neuropil.metrics.regression import MeanAbsoluteError, MeanSquaredError
 

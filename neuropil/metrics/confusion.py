@@ -1,5 +1,5 @@
-"""Metrics built on weighted confusion counts at fixed thresholds: ``Precision``, ``Recall``
-and ``AUC``."""
+"""Metrics built on weighted confusion counts at fixed thresholds: the counting they share,
+``Precision`` and ``Recall`` (``AUC`` lives in ``auc.py``)."""
 
 import numpy as np
 
@@ -15,11 +15,9 @@ class _ConfusionCounts(Metric):
     """
 
     def _set_thresholds(self, thresholds):
-        given = np.asarray(thresholds, dtype=object)
-        numbers = all(isinstance(t, (int, float, np.number)) and not isinstance(t, bool)
-                      for t in given.ravel())  # fmt: skip
-        thr = np.atleast_1d(np.asarray(thresholds, dtype=np.float64)) if numbers else None
-        if thr is None or thr.ndim != 1 or thr.size == 0 or not np.all(np.isfinite(thr)):
+        thr = _numbers(thresholds)
+        thr = None if thr is None else np.atleast_1d(thr)
+        if thr is None or thr.ndim != 1 or thr.size == 0:
             raise ConfigError(
                 f"{type(self).__name__} thresholds must be a number or a list of numbers. "
                 f"Received: {thresholds!r}"
@@ -44,10 +42,15 @@ class _ConfusionCounts(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         t, p = self._select(*_match_rank(y_true, y_pred, type(self).__name__))
         _check_binary(t, type(self).__name__)
-        pos = t.ravel().astype(bool)
-        p = self._prepare(p.ravel())
-        w = None if sample_weight is None else _weights(sample_weight, t.shape, self.name).ravel()
-        T = self._sorted.size
+        w = None if sample_weight is None else _weights(sample_weight, t.shape, self.name)
+        counts = self._bucket_counts(t.reshape(-1, 1), self._prepare(p.reshape(-1, 1)),
+                                     None if w is None else w.reshape(-1, 1))  # fmt: skip
+        self._counts += counts[:, 0]
+
+    def _bucket_counts(self, t, p, w):
+        """The counts (tp, fp, fn, tn) of shape (4, labels, thresholds) of labels, predictions and
+        weights laid out as (samples, labels); one ``bincount`` covers every label."""
+        T, labels = self._sorted.size, p.shape[1]
         if p.dtype.kind != "f":
             p = p.astype(np.float64)
         # compared in the predictions' own precision, as BinaryAccuracy and Keras do: float32(0.3)
@@ -57,16 +60,30 @@ class _ConfusionCounts(Metric):
             thresholds = self._as_dtype[p.dtype] = self._sorted.astype(p.dtype)
         bucket = np.searchsorted(thresholds, p, side="left")  # thresholds strictly below p
         bucket[np.isnan(p)] = 0  # NaN is above no threshold (searchsorted puts it above all)
-        hist = np.bincount(bucket + (T + 1) * pos, weights=w, minlength=2 * (T + 1))
-        hist = hist.reshape(2, T + 1)  # row 0: negatives, row 1: positives
-        above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]  # weight with p > threshold
-        totals = hist.sum(axis=1, keepdims=True)
-        self._counts += np.stack([above[1], above[0], totals[1] - above[1], totals[0] - above[0]])
+        row = 2 * np.arange(labels) + t.astype(bool)  # a histogram row per label and class
+        hist = np.bincount((bucket + (T + 1) * row).ravel(), minlength=2 * labels * (T + 1),
+                           weights=None if w is None else w.ravel())  # fmt: skip
+        hist = hist.reshape(labels, 2, T + 1)  # [:, 0]: negatives, [:, 1]: positives
+        above = np.cumsum(hist[..., ::-1], axis=-1)[..., ::-1][..., 1:]  # weight with p > t
+        totals = hist.sum(axis=-1, keepdims=True)
+        tp, fp = above[:, 1], above[:, 0]
+        return np.stack([tp, fp, totals[:, 1] - tp, totals[:, 0] - fp])
 
     def _per_threshold(self, values):
         out = np.empty_like(values)
         out[self._order] = values
         return out
+
+
+def _numbers(values):
+    """``values`` as a float array when it holds only finite numbers (no bools or strings)."""
+    given = np.asarray(values, dtype=object)
+    if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+           for v in given.ravel()):  # fmt: skip
+        out = given.astype(np.float64)
+        if np.all(np.isfinite(out)):
+            return out
+    return None
 
 
 def _ratio(num, den):
@@ -177,101 +194,3 @@ class Recall(_ThresholdMetric):
 
     def _value(self, tp, fp, fn, tn):
         return _ratio(tp, tp + fn)
-
-
-class AUC(_ConfusionCounts):
-    """Area under the ROC curve (``curve="ROC"``) or the precision-recall curve (``"PR"``),
-    approximated with ``num_thresholds`` fixed thresholds.
-
-    As in Keras, the thresholds are ``-1e-7``, ``i / (num_thresholds - 1)`` for
-    ``i = 1 .. num_thresholds - 2`` and ``1 + 1e-7``; each gives a point of the curve (true
-    against false positive rate, or precision against recall), and ``summation_method`` sums
-    the area between neighbouring points:
-
-    - ``"interpolation"`` (the default): ROC by trapezoids; PR by Davis and Goadrich's
-      interpolation (2006), which lets the true positives grow linearly with the predicted
-      positives between two thresholds. With TP = a*P + b there, precision is TP/P and recall
-      TP/positives, so the area is a*(dTP + b*ln(P0/P1))/positives.
-    - ``"minoring"`` / ``"majoring"``: rectangles as high as the lower / higher end.
-
-    The state is four count arrays, so batches accumulate exactly. Predictions between the same
-    two thresholds count as ties, so the result is the exact area for the predictions rounded
-    up to the threshold grid: for ROC off by at most the share of positive/negative pairs that
-    share a bucket, about 1e-3 to 1e-2 for 200 thresholds and spread-out predictions.
-    Predictions are compared in their own float precision and clipped to [0, 1];
-    ``from_logits=True`` applies a sigmoid first.
-
-    >>> from neuropil import metrics
-    >>> metrics.AUC()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-    0.75
-    """
-
-    default_name = "auc"
-    CURVES = ("ROC", "PR")
-    SUMMATIONS = ("interpolation", "minoring", "majoring")
-
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
-                 name=None, *, from_logits=False):  # fmt: skip
-        if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)):
-            raise ConfigError(
-                f"AUC num_thresholds must be an integer. Received: {num_thresholds!r}"
-            )
-        if num_thresholds < 2:
-            raise ConfigError(f"AUC num_thresholds must be at least 2. Received: {num_thresholds}")
-        choices = (("curve", curve, self.CURVES), ("summation_method", summation_method,
-                                                   self.SUMMATIONS))  # fmt: skip
-        for argument, value, valid in choices:
-            if not isinstance(value, str) or value.upper() not in [v.upper() for v in valid]:
-                raise ConfigError(
-                    f"AUC {argument} must be one of {', '.join(map(repr, valid))}. "
-                    f"Received: {argument}={value!r}"
-                )
-        if not isinstance(from_logits, (bool, np.bool_)):
-            raise ConfigError(f"AUC from_logits must be True or False. Received: {from_logits!r}")
-        self.num_thresholds, self.from_logits = int(num_thresholds), bool(from_logits)
-        self.curve, self.summation_method = curve.upper(), summation_method.lower()
-        inner = np.arange(1, num_thresholds - 1) / (num_thresholds - 1)
-        self._set_thresholds(np.concatenate([[-1e-7], inner, [1 + 1e-7]]))
-        super().__init__(name=name)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "num_thresholds": self.num_thresholds,
-            "curve": self.curve,
-            "summation_method": self.summation_method,
-            "from_logits": self.from_logits,
-        }
-
-    def _prepare(self, y_pred):
-        if y_pred.dtype.kind != "f":
-            y_pred = y_pred.astype(np.float64)
-        if self.from_logits:
-            half = np.asarray(0.5, dtype=y_pred.dtype)
-            y_pred = half * (1 + np.tanh(half * y_pred))  # sigmoid without overflow
-        return np.clip(y_pred, 0, 1)
-
-    def result(self):
-        tp, fp, fn, tn = self._counts
-        if self.curve == "PR" and self.summation_method == "interpolation":
-            return self._interpolated_pr_area(tp, fp, fn)
-        if self.curve == "ROC":
-            x, y = _ratio(fp, fp + tn), _ratio(tp, tp + fn)  # false / true positive rates
-        else:
-            x, y = _ratio(tp, tp + fn), _ratio(tp, tp + fp)  # recall, precision
-        heights = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
-                   "majoring": np.maximum(y[:-1], y[1:])}[self.summation_method]  # fmt: skip
-        # thresholds rise, so x falls: one rectangle or trapezoid between neighbouring points
-        return float(np.sum((x[:-1] - x[1:]) * heights))
-
-    @staticmethod
-    def _interpolated_pr_area(tp, fp, fn):
-        predicted = tp + fp
-        d_tp, d_predicted = tp[:-1] - tp[1:], predicted[:-1] - predicted[1:]
-        slope = _ratio(d_tp, np.maximum(d_predicted, 0))
-        intercept = tp[1:] - slope * predicted[1:]
-        both = (predicted[:-1] > 0) & (predicted[1:] > 0)
-        ratio = np.divide(predicted[:-1], predicted[1:], out=np.ones_like(d_tp), where=both)
-        positives = tp[1:] + fn[1:]
-        area = _ratio(slope * (d_tp + intercept * np.log(ratio)), positives)
-        return float(np.sum(area))
