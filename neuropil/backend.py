@@ -53,6 +53,22 @@ def set_seed(seed):
     _rng = np.random.default_rng(check_seed(seed, "set_seed"))
 
 
+def optional_count(value, name, owner, least=0):
+    """``value`` as an int >= ``least``, or None; a ConfigError naming ``owner`` and ``name``
+    for anything else (bools included).
+
+    >>> optional_count(2, "top_k", "Precision", 1), optional_count(None, "top_k", "Precision")
+    (2, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ConfigError(
+            f"{owner} {name} must be None or an integer >= {least}. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
 def check_seed(seed, owner):
     """``seed`` as an int, or None; a ConfigError naming ``owner`` for anything else.
 

@@ -28,6 +28,7 @@ import re
 
 import numpy as np
 
+from neuropil.backend import optional_count
 from neuropil.errors import ConfigError
 
 ACCUMULATED, AVERAGE = "accumulated_gradient", "average"  # the state slots they keep
@@ -35,17 +36,6 @@ ACCUMULATED, AVERAGE = "accumulated_gradient", "average"  # the state slots they
 
 def check_options(owner, use_ema, ema_momentum, ema_overwrite_frequency, accumulation_steps):
     """The four settings, checked as Keras checks them; ConfigError names the bad one."""
-
-    def count(name, value, least):
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-            raise ConfigError(
-                f"{owner} expects {name} to be None or an integer >= {least}. "
-                f"Received: {name}={value!r}"
-            )
-        return int(value)
-
     if not isinstance(use_ema, (bool, np.bool_)):
         raise ConfigError(
             f"{owner} expects use_ema to be True or False. Received: use_ema={use_ema!r}"
@@ -59,8 +49,8 @@ def check_options(owner, use_ema, ema_momentum, ema_overwrite_frequency, accumul
     return (
         bool(use_ema),
         float(ema_momentum),
-        count("ema_overwrite_frequency", ema_overwrite_frequency, 1),
-        count("gradient_accumulation_steps", accumulation_steps, 2),
+        optional_count(ema_overwrite_frequency, "ema_overwrite_frequency", owner, 1),
+        optional_count(accumulation_steps, "gradient_accumulation_steps", owner, 2),
     )
 
 

@@ -3,9 +3,10 @@ thresholds, pooled or label by label."""
 
 import numpy as np
 
+from neuropil.backend import optional_count
 from neuropil.errors import ConfigError, ShapeError
 from neuropil.metrics.base import _array, _check_binary, _match_rank, _weights
-from neuropil.metrics.confusion import _ConfusionCounts, _numbers, _optional_count, _ratio
+from neuropil.metrics.confusion import _ConfusionCounts, _numbers, _ratio
 
 
 class AUC(_ConfusionCounts):
@@ -73,7 +74,7 @@ class AUC(_ConfusionCounts):
             if not isinstance(value, (bool, np.bool_)):
                 raise ConfigError(f"AUC {argument} must be True or False. Received: {value!r}")
         self.multi_label, self.from_logits = bool(multi_label), bool(from_logits)
-        self.num_labels = _optional_count(num_labels, "num_labels", "AUC", 1)
+        self.num_labels = optional_count(num_labels, "num_labels", "AUC", 1)
         if self.num_labels is not None and not self.multi_label:
             raise ConfigError(
                 "AUC num_labels is used only with multi_label=True (without it the labels are "

@@ -3,6 +3,7 @@
 
 import numpy as np
 
+from neuropil.backend import optional_count
 from neuropil.errors import ConfigError, ShapeError
 from neuropil.metrics.base import Metric, _check_binary, _match_rank, _weights
 
@@ -90,21 +91,11 @@ def _ratio(num, den):
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
-def _optional_count(value, argument, owner, least):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-        raise ConfigError(
-            f"{owner} {argument} must be None or an integer >= {least}. Received: {value!r}"
-        )
-    return int(value)
-
-
 class _ThresholdMetric(_ConfusionCounts):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None):
         owner = type(self).__name__
-        self.top_k = _optional_count(top_k, "top_k", owner, 1)
-        self.class_id = _optional_count(class_id, "class_id", owner, 0)
+        self.top_k = optional_count(top_k, "top_k", owner, 1)
+        self.class_id = optional_count(class_id, "class_id", owner, 0)
         if thresholds is not None:
             self._set_thresholds(thresholds)
         elif top_k is None:
