@@ -126,7 +126,7 @@ class Optimizer(OptimizerState):
          self.gradient_accumulation_steps) = options.check_options(
             name, use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps
         )  # fmt: skip
-        self._excluded = ([], [], [])  # weight decay leaves out: (tensors, names, patterns)
+        self._excluded = ([], [])  # weight decay leaves out: (Tensors, name patterns)
         self.iterations = 0  # updates made (with gradient accumulation, not calls of step)
         self.accumulated_calls = 0  # gradients accumulated since the last update
         self.params = []

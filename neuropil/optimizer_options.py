@@ -56,9 +56,12 @@ def check_options(owner, use_ema, ema_momentum, ema_overwrite_frequency, accumul
 
 def slots(optimizer):
     """The state arrays the options need, as (name, initial value)."""
-    return [(ACCUMULATED, 0.0)] * bool(optimizer.gradient_accumulation_steps) + [
-        (AVERAGE, 0.0)
-    ] * optimizer.use_ema
+    needed = []
+    if optimizer.gradient_accumulation_steps:
+        needed.append((ACCUMULATED, 0.0))
+    if optimizer.use_ema:
+        needed.append((AVERAGE, 0.0))
+    return needed
 
 
 def accumulate(optimizer, grads):
@@ -114,19 +117,20 @@ def set_exclusions(optimizer, var_list, var_names):
     names = [] if var_names is None else [var_names] if isinstance(var_names, str) else var_names
     try:
         names = list(names)
-        patterns = [re.compile(n) for n in names]
+        for n in names:
+            re.compile(n)
     except (TypeError, re.error) as err:
         raise ConfigError(
             f"{owner}.exclude_from_weight_decay expects var_names to be a list of regular "
             f"expressions ({err}). Received: var_names={var_names!r}"
         ) from None
-    optimizer._excluded = (list(var_list or []), names, patterns)
+    optimizer._excluded = (list(var_list or []), names)
 
 
 def decayed_slices(optimizer, grp):
     """The slices of ``grp``'s flat buffer that weight decay acts on; None for all of them."""
-    excluded, _, patterns = optimizer._excluded
-    ids = {id(p) for p in excluded}
+    excluded, names = optimizer._excluded
+    ids, patterns = {id(p) for p in excluded}, [re.compile(n) for n in names]
 
     def left_out(p):
         return id(p) in ids or any(pt.search(p.name or "") for pt in patterns)
