@@ -121,11 +121,15 @@ class _ThresholdMetric(_ConfusionCounts):
                 f"(batch, classes) and one-hot labels of the same shape. Received: y_pred of "
                 f"shape {y_pred.shape}"
             )
-        for argument, needed in (("top_k", self.top_k), ("class_id", self.class_id)):
-            if needed is not None and needed + (argument == "class_id") > y_pred.shape[-1]:
+        classes = y_pred.shape[-1]
+        # top_k=k needs k classes, class_id=c needs c + 1
+        limits = (("top_k", self.top_k, self.top_k),
+                  ("class_id", self.class_id, (self.class_id or 0) + 1))  # fmt: skip
+        for argument, value, needs in limits:
+            if value is not None and needs > classes:
                 raise ShapeError(
-                    f"{owner} {argument}={needed} needs more than the {y_pred.shape[-1]} "
-                    f"classes of the predictions. Received: y_pred of shape {y_pred.shape}"
+                    f"{owner} {argument}={value} needs more than the {classes} classes of the "
+                    f"predictions. Received: y_pred of shape {y_pred.shape}"
                 )
         if self.top_k is not None:
             kept = y_pred.astype(np.result_type(y_pred.dtype, np.float32))
